@@ -1,0 +1,44 @@
+# The two commands for a fresh machine:
+#   make run    set everything up and run the assistant
+#   make test   set everything up and run every check and test
+SHELL := /bin/bash
+PY := .venv/bin/python
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: setup run test train content-check sync-domain validate lint pytest rasa-test bench cross-validate
+
+setup:
+	./scripts/setup.sh
+
+run: setup
+	$(PY) -m bot run
+
+test: setup validate content-check lint pytest rasa-test
+
+train:
+	$(PY) -m bot train
+
+content-check:
+	$(PY) -m bot content check
+
+sync-domain:
+	$(PY) -m bot content sync-domain
+
+validate:
+	./scripts/validate.sh
+
+lint:
+	$(PY) -m ruff check bot actions tests scripts
+
+pytest:
+	$(PY) -m pytest -q
+
+rasa-test:
+	$(PY) -m rasa test core --model models/current.tar.gz --stories tests/stories \
+	  --out results/core --fail-on-prediction-errors
+
+bench:
+	$(PY) scripts/bench_latency.py
+
+cross-validate:
+	$(PY) -m rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/nlu-cv

@@ -1,0 +1,106 @@
+"""Thin Rasa custom actions: read the tracker, ask bot.conversation what to say, send it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import conversation
+from bot.config import load_settings
+from bot.content.store import ContentStore, ContentUnavailable
+
+CONTENT = ContentStore(load_settings().content_dir)
+
+
+def latest_intent(tracker: Tracker) -> str:
+    return str((tracker.latest_message.get("intent") or {}).get("name") or "")
+
+
+def place_of(tracker: Tracker) -> conversation.Place:
+    return conversation.Place(tracker.get_slot("current_topic"), tracker.get_slot("current_step"))
+
+
+def send(dispatcher: CollectingDispatcher, tracker: Tracker, turn: conversation.Turn) -> list[EventType]:
+    for bot_message in turn.messages:
+        dispatcher.utter_message(text=bot_message.text, buttons=bot_message.buttons)
+    events: list[EventType] = [
+        SlotSet("current_topic", turn.place.topic_id),
+        SlotSet("current_step", turn.place.step_id),
+    ]
+    viewed = list(tracker.get_slot("topics_viewed") or [])
+    if turn.opened_topic and turn.opened_topic not in viewed:
+        events.append(SlotSet("topics_viewed", viewed + [turn.opened_topic]))
+    return events
+
+
+class ContentAction(Action):
+    """Runs `respond`; if the content cannot be read at all, still gives the emergency numbers."""
+
+    def respond(self, tracker: Tracker) -> conversation.Turn:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            turn = self.respond(tracker)
+        except ContentUnavailable:
+            dispatcher.utter_message(response="utter_help_now")
+            return []
+        return send(dispatcher, tracker, turn)
+
+
+class ActionStartTopic(ContentAction):
+    def name(self) -> str:
+        return "action_start_topic"
+
+    def respond(self, tracker: Tracker) -> conversation.Turn:
+        content = CONTENT.get()
+        goto = next(tracker.get_latest_entity_values("topic"), None)
+        if goto is None:
+            topic = content.topic_for_intent(latest_intent(tracker))
+            goto = topic.id if topic else None
+        return conversation.start_topic(content, goto) if goto else conversation.show_menu(content)
+
+
+class ActionTopicNext(ContentAction):
+    def name(self) -> str:
+        return "action_topic_next"
+
+    def respond(self, tracker: Tracker) -> conversation.Turn:
+        return conversation.next_step(CONTENT.get(), place_of(tracker))
+
+
+class ActionTopicMore(ContentAction):
+    def name(self) -> str:
+        return "action_topic_more"
+
+    def respond(self, tracker: Tracker) -> conversation.Turn:
+        return conversation.tell_me_more(CONTENT.get(), place_of(tracker))
+
+
+class ActionShowMenu(ContentAction):
+    def name(self) -> str:
+        return "action_show_menu"
+
+    def respond(self, tracker: Tracker) -> conversation.Turn:
+        return conversation.show_menu(CONTENT.get())
+
+
+class ActionReply(ContentAction):
+    def name(self) -> str:
+        return "action_reply"
+
+    def respond(self, tracker: Tracker) -> conversation.Turn:
+        return conversation.reply(CONTENT.get(), latest_intent(tracker), place_of(tracker))
+
+
+class ActionFallback(ContentAction):
+    def name(self) -> str:
+        return "action_fallback"
+
+    def respond(self, tracker: Tracker) -> conversation.Turn:
+        return conversation.fallback(CONTENT.get(), place_of(tracker))

@@ -1,0 +1,1 @@
+"""Parent Support Assistant: content, safety, hand-off store, web service and CLI."""

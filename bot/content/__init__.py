@@ -1,0 +1,1 @@
+"""Guidance content that editors own: loading, rendering, checking and live reloading."""

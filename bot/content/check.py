@@ -1,0 +1,206 @@
+"""The content check: located errors and warnings an editor can act on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import textstat
+
+from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding
+from bot.content.render import BrokenReference, references_in, render, resolve, without_references
+
+MAX_BUBBLE_CHARS = 600
+MIN_READING_EASE = 60.0
+MIN_WORDS_FOR_READABILITY = 12
+VERIFICATION_MAX_AGE = timedelta(days=365)
+
+# Messages the assistant's actions rely on (see bot/conversation.py).
+REQUIRED_MESSAGES = (
+    "welcome",
+    "menu",
+    "fallback",
+    "bot_challenge",
+    "goodbye",
+    "thanks",
+    "out_of_scope",
+    "affirm",
+    "deny",
+    "topic_end",
+    "talk_to_someone",
+    "help_now",
+    "content_unavailable",
+)
+
+# A run of digits, possibly split by single spaces, not part of a word or a hyphenated run like 5-4-3.
+_NUMBER_RUN = re.compile(r"(?<![\w-])(\d(?:[\d ]*\d)?)(?![\w-])")
+_SHORT_EMERGENCY_NUMBERS = {"999", "101", "111", "112"}
+_WEB_ADDRESS = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
+
+textstat.set_lang("en")
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """One piece of text a parent will read as a bubble, with where it lives."""
+
+    file: str
+    where: str
+    raw: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReadabilityScore:
+    file: str
+    where: str
+    score: float | None  # None where the text is too short to score fairly
+    characters: int
+
+
+def text_blocks(content: Content) -> Iterator[TextBlock]:
+    for topic in content.topics.values():
+        for step in topic.steps:
+            where = f'step "{step.id}"'
+            yield TextBlock(topic.file, where, step.text, step.buttons)
+            if step.more:
+                yield TextBlock(topic.file, f"{where} (tell me more)", step.more)
+    for message in content.messages.values():
+        yield TextBlock("content/messages.yml", f'message "{message.id}"', message.text, message.buttons)
+
+
+def inline_numbers(text: str) -> list[str]:
+    """Phone numbers or short emergency numbers typed straight into text."""
+    found = []
+    for match in _NUMBER_RUN.finditer(without_references(text)):
+        digits = re.sub(r"\D", "", match.group(1))
+        if len(digits) >= 5 or digits in _SHORT_EMERGENCY_NUMBERS:
+            found.append(match.group(1))
+    return found
+
+
+def _button_target_exists(goto: str, content: Content) -> bool:
+    if goto in STANDARD_BUTTONS:
+        return True
+    topic_id, _, step_id = goto.partition("/")
+    topic = content.topics.get(topic_id)
+    if topic is None:
+        return False
+    return not step_id or topic.step_index(step_id) is not None
+
+
+def structural_findings(content: Content) -> list[Finding]:
+    """Problems that would make a message wrong or a button dead: these block a live reload."""
+    findings: list[Finding] = []
+    for block in text_blocks(content):
+        for reference in references_in(block.raw):
+            try:
+                resolve(reference, content.services)
+            except BrokenReference as exc:
+                findings.append(Finding("error", block.file, block.where, f"{{{{{reference}}}}}: {exc}"))
+        for button in block.buttons:
+            if not _button_target_exists(button.goto, content):
+                findings.append(
+                    Finding(
+                        "error",
+                        block.file,
+                        block.where,
+                        f'the button "{button.title or button.goto}" points to "{button.goto}", which does not exist',
+                    )
+                )
+    for message_id in REQUIRED_MESSAGES:
+        if message_id not in content.messages:
+            findings.append(Finding("error", "content/messages.yml", "", f'missing message "{message_id}"'))
+    intents: dict[str, str] = {}
+    for topic in content.topics.values():
+        if topic.intent and topic.intent in intents:
+            findings.append(
+                Finding("error", topic.file, "", f'the intent "{topic.intent}" already opens the topic "{intents[topic.intent]}"')
+            )
+        elif topic.intent:
+            intents[topic.intent] = topic.id
+    return findings
+
+
+def readability(text: str) -> float | None:
+    if len(text.split()) < MIN_WORDS_FOR_READABILITY:
+        return None
+    return round(float(textstat.flesch_reading_ease(text)), 1)
+
+
+def readability_scores(content: Content) -> list[ReadabilityScore]:
+    scores = []
+    for block in text_blocks(content):
+        try:
+            rendered = render(block.raw, content.services)
+        except BrokenReference:
+            continue
+        scores.append(ReadabilityScore(block.file, block.where, readability(rendered), len(rendered)))
+    return scores
+
+
+def editorial_findings(content: Content, today: date) -> list[Finding]:
+    """Problems of writing and upkeep: inline numbers, long bubbles, hard text, stale services."""
+    findings: list[Finding] = []
+    for block in text_blocks(content):
+        for number in inline_numbers(block.raw):
+            findings.append(
+                Finding(
+                    "error",
+                    block.file,
+                    block.where,
+                    f'the number "{number}" is typed into the text; refer to services.yml instead, for example {{{{samaritans.phone}}}}',
+                )
+            )
+        for address in _WEB_ADDRESS.finditer(without_references(block.raw)):
+            findings.append(
+                Finding(
+                    "error",
+                    block.file,
+                    block.where,
+                    f'the web address "{address.group(0)}" is typed into the text; refer to services.yml instead',
+                )
+            )
+    for score in readability_scores(content):
+        if score.characters > MAX_BUBBLE_CHARS:
+            findings.append(
+                Finding(
+                    "error",
+                    score.file,
+                    score.where,
+                    f"this message is {score.characters} characters long; keep it under {MAX_BUBBLE_CHARS} (split it into two steps)",
+                )
+            )
+        if score.score is not None and score.score < MIN_READING_EASE:
+            findings.append(
+                Finding(
+                    "error",
+                    score.file,
+                    score.where,
+                    f"reading ease is {score.score}, below {MIN_READING_EASE:.0f}; use shorter sentences and shorter words",
+                )
+            )
+    for service in content.services.values():
+        where = f'service "{service.id}"'
+        if service.verified and today - service.verified > VERIFICATION_MAX_AGE:
+            findings.append(
+                Finding(
+                    "warning",
+                    "content/services.yml",
+                    where,
+                    f"last verified on {service.verified.isoformat()}, over 12 months ago; check the details with the service",
+                )
+            )
+        if service.verified and service.verified > today:
+            findings.append(Finding("warning", "content/services.yml", where, "the verified date is in the future"))
+        if service.needs_confirming:
+            findings.append(
+                Finding("warning", "content/services.yml", where, f"needs confirming: {service.needs_confirming}")
+            )
+    return findings
+
+
+def check_content(content: Content, load_findings: list[Finding], today: date) -> list[Finding]:
+    return load_findings + structural_findings(content) + editorial_findings(content, today)

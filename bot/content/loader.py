@@ -1,0 +1,227 @@
+"""Read the content folder into `Content`, collecting located findings instead of failing fast."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.content.models import Button, Content, Finding, Message, Service, Step, Topic
+
+SERVICE_DETAIL_FIELDS = ("phone", "text", "email", "website", "hours", "about")
+
+
+class _Collector:
+    """Gathers findings for one file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.findings: list[Finding] = []
+
+    def error(self, where: str, message: str) -> None:
+        self.findings.append(Finding("error", self.file, where, message))
+
+    def required_text(self, data: dict[str, Any], key: str, where: str) -> str:
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.error(where, f'missing field "{key}"')
+            return ""
+        if not isinstance(value, (str, int, float)):
+            self.error(where, f'field "{key}" should be text')
+            return ""
+        return str(value).strip()
+
+
+def _read_yaml(path: Path, root: Path, collector: _Collector) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}" if mark else ""
+        collector.error(line, f"this is not valid YAML ({getattr(exc, 'problem', exc)})")
+    except UnicodeDecodeError:
+        collector.error("", "the file is not saved as UTF-8 text")
+    return None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _buttons(raw: Any, where: str, collector: _Collector) -> tuple[Button, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        collector.error(where, '"buttons" should be a list')
+        return ()
+    buttons: list[Button] = []
+    for index, item in enumerate(raw, start=1):
+        if isinstance(item, str):
+            buttons.append(Button(title="", goto=item.strip()))
+            continue
+        if not isinstance(item, dict):
+            collector.error(f"{where}, button {index}", "a button needs a title and a goto")
+            continue
+        title = collector.required_text(item, "title", f"{where}, button {index}")
+        goto = collector.required_text(item, "goto", f"{where}, button {index}")
+        if title and goto:
+            buttons.append(Button(title=title, goto=goto))
+    return tuple(buttons)
+
+
+def load_services(path: Path, root: Path) -> tuple[dict[str, Service], list[Finding]]:
+    collector = _Collector(_relative(path, root))
+    data = _read_yaml(path, root, collector)
+    services: dict[str, Service] = {}
+    entries = data.get("services") if isinstance(data, dict) else None
+    if data is not None and not isinstance(entries, list):
+        collector.error("", 'the file needs a "services:" list')
+        entries = []
+    for index, entry in enumerate(entries or [], start=1):
+        where = f"service {index}"
+        if not isinstance(entry, dict):
+            collector.error(where, "each service should be a set of fields")
+            continue
+        service_id = collector.required_text(entry, "id", where)
+        where = f'service "{service_id}"' if service_id else where
+        name = collector.required_text(entry, "name", where)
+        collector.required_text(entry, "about", where)
+        sources = entry.get("source")
+        if isinstance(sources, str):
+            sources = [sources]
+        if not sources:
+            collector.error(where, 'missing field "source" (the page the details came from)')
+            sources = []
+        verified = entry.get("verified")
+        if verified is None:
+            collector.error(where, 'missing field "verified" (the date the details were last checked)')
+        elif not isinstance(verified, date):
+            collector.error(where, '"verified" should be a date written as YYYY-MM-DD')
+            verified = None
+        if service_id in services:
+            collector.error(where, f'the id "{service_id}" is used by more than one service')
+            continue
+        details = {key: str(entry[key]).strip() for key in SERVICE_DETAIL_FIELDS if entry.get(key)}
+        if not service_id:
+            continue
+        services[service_id] = Service(
+            id=service_id,
+            name=name,
+            details=details,
+            tags=tuple(str(tag) for tag in entry.get("tags") or ()),
+            sources=tuple(str(s) for s in sources),
+            verified=verified,
+            needs_confirming=(str(entry["needs_confirming"]) if entry.get("needs_confirming") else None),
+        )
+    return services, collector.findings
+
+
+def load_topic(path: Path, root: Path) -> tuple[Topic | None, list[Finding]]:
+    collector = _Collector(_relative(path, root))
+    data = _read_yaml(path, root, collector)
+    if data is None:
+        if not collector.findings:
+            collector.error("", "the file is empty")
+        return None, collector.findings
+    if not isinstance(data, dict):
+        collector.error("", "a topic file should be a set of fields (id, title, steps)")
+        return None, collector.findings
+    topic_id = collector.required_text(data, "id", "")
+    title = collector.required_text(data, "title", "")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        collector.error("", 'missing field "steps" (a list of at least one step)')
+        raw_steps = []
+    steps: list[Step] = []
+    seen_steps: set[str] = set()
+    for index, raw in enumerate(raw_steps, start=1):
+        where = f"step {index}"
+        if not isinstance(raw, dict):
+            collector.error(where, "each step should be a set of fields (id, text)")
+            continue
+        step_id = collector.required_text(raw, "id", where)
+        where = f'step "{step_id}"' if step_id else where
+        text = collector.required_text(raw, "text", where)
+        if step_id in seen_steps:
+            collector.error(where, f'the step id "{step_id}" is used twice in this topic')
+        seen_steps.add(step_id)
+        more = raw.get("more")
+        steps.append(
+            Step(
+                id=step_id,
+                text=text,
+                more=str(more).strip() if more else None,
+                buttons=_buttons(raw.get("buttons"), where, collector),
+                next_label=str(raw["next_label"]).strip() if raw.get("next_label") else None,
+            )
+        )
+    order = data.get("order", 999)
+    if not isinstance(order, int):
+        collector.error("", '"order" should be a whole number')
+        order = 999
+    if not topic_id or not title:
+        return None, collector.findings
+    topic = Topic(
+        id=topic_id,
+        title=title,
+        intent=str(data["intent"]).strip() if data.get("intent") else None,
+        menu=bool(data.get("menu", True)),
+        order=order,
+        steps=tuple(steps),
+        file=collector.file,
+    )
+    return topic, collector.findings
+
+
+def load_messages(path: Path, root: Path) -> tuple[dict[str, Message], list[Finding]]:
+    collector = _Collector(_relative(path, root))
+    data = _read_yaml(path, root, collector)
+    raw_messages = data.get("messages") if isinstance(data, dict) else None
+    if data is not None and not isinstance(raw_messages, dict):
+        collector.error("", 'the file needs a "messages:" section')
+    messages: dict[str, Message] = {}
+    for message_id, raw in (raw_messages or {}).items():
+        where = f'message "{message_id}"'
+        if not isinstance(raw, dict):
+            collector.error(where, "each message should have a text (and optional buttons)")
+            continue
+        text = collector.required_text(raw, "text", where)
+        messages[str(message_id)] = Message(
+            id=str(message_id), text=text, buttons=_buttons(raw.get("buttons"), where, collector)
+        )
+    return messages, collector.findings
+
+
+def load_content(root: Path) -> tuple[Content, list[Finding]]:
+    """Load every content file under `root`; problems come back as findings, never exceptions."""
+    findings: list[Finding] = []
+    services: dict[str, Service] = {}
+    messages: dict[str, Message] = {}
+    services_path, messages_path = root / "services.yml", root / "messages.yml"
+    if services_path.exists():
+        services, found = load_services(services_path, root)
+        findings.extend(found)
+    if messages_path.exists():
+        messages, found = load_messages(messages_path, root)
+        findings.extend(found)
+    for path in (services_path, messages_path):
+        if not path.exists():
+            findings.append(Finding("error", _relative(path, root), "", "this file is missing"))
+    topics: dict[str, Topic] = {}
+    for path in sorted((root / "topics").glob("*.yml")):
+        topic, found = load_topic(path, root)
+        findings.extend(found)
+        if topic is None:
+            continue
+        if topic.id in topics:
+            findings.append(
+                Finding("error", topic.file, "", f'the topic id "{topic.id}" is also used in {topics[topic.id].file}')
+            )
+            continue
+        topics[topic.id] = topic
+    return Content(services=services, topics=topics, messages=messages, root=root), findings

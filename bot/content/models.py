@@ -1,0 +1,97 @@
+"""Plain data objects for the guidance content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+# Buttons that editors may name in messages.yml without a target of their own.
+STANDARD_BUTTONS = ("topics", "menu", "talk_to_someone", "help_now")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in the content, with where it is."""
+
+    level: str  # "error" or "warning"
+    file: str
+    where: str
+    message: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == "error"
+
+    def __str__(self) -> str:
+        place = f"{self.file}, {self.where}" if self.where else self.file
+        return f"{self.level.upper()} {place}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    goto: str  # a topic id, "topic_id/step_id", or one of STANDARD_BUTTONS
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    text: str
+    more: str | None = None
+    buttons: tuple[Button, ...] = ()
+    next_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    intent: str | None
+    menu: bool
+    order: int
+    steps: tuple[Step, ...]
+    file: str
+
+    def step_index(self, step_id: str) -> int | None:
+        for index, step in enumerate(self.steps):
+            if step.id == step_id:
+                return index
+        return None
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    details: dict[str, str]  # phone, text, email, website, hours, about
+    tags: tuple[str, ...]
+    sources: tuple[str, ...]
+    verified: date | None
+    needs_confirming: str | None
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything loaded from the content folder."""
+
+    services: dict[str, Service] = field(default_factory=dict)
+    topics: dict[str, Topic] = field(default_factory=dict)
+    messages: dict[str, Message] = field(default_factory=dict)
+    root: Path = Path(".")
+
+    def menu_topics(self) -> list[Topic]:
+        return sorted((t for t in self.topics.values() if t.menu), key=lambda t: (t.order, t.id))
+
+    def topic_for_intent(self, intent: str) -> Topic | None:
+        for topic in self.topics.values():
+            if topic.intent == intent:
+                return topic
+        return None

@@ -1,0 +1,62 @@
+"""Live content: reloaded when a file changes, keeping the last good version if an edit is broken."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from bot.content.check import structural_findings
+from bot.content.loader import load_content
+from bot.content.models import Content, Finding
+
+log = logging.getLogger(__name__)
+
+
+class ContentUnavailable(RuntimeError):
+    """No valid content has ever loaded."""
+
+
+def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of every content file: cheap to take on each message."""
+    entries = []
+    for path in sorted(root.rglob("*.yml")):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+class ContentStore:
+    """Gives the current content, reloading it when any file in the folder has changed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._content: Content | None = None
+        self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
+        self.last_problems: list[Finding] = []
+
+    def get(self) -> Content:
+        fingerprint = _fingerprint(self.root)
+        with self._lock:
+            if fingerprint != self._fingerprint:
+                self._reload(fingerprint)
+            if self._content is None:
+                raise ContentUnavailable(f"no valid content in {self.root}: {self.last_problems[:3]}")
+            return self._content
+
+    def _reload(self, fingerprint: tuple[tuple[str, int, int], ...]) -> None:
+        content, findings = load_content(self.root)
+        problems = [f for f in findings + structural_findings(content) if f.is_error]
+        self._fingerprint = fingerprint
+        self.last_problems = problems
+        if problems:
+            # Parents keep getting the last good wording; editors see why in the log.
+            for problem in problems:
+                log.warning("content not reloaded: %s", problem)
+            return
+        self._content = content
+        log.info("content loaded: %d topics, %d services", len(content.topics), len(content.services))

@@ -1,0 +1,177 @@
+"""What the assistant says at each turn of a guided topic, built from the live content.
+
+Pure functions of (content, state): the Rasa actions only read the tracker, call these and send
+the result, so the conversation logic is tested without a Rasa server.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from bot.content.models import Button, Content, Topic
+from bot.content.render import render
+
+# Payloads sent by buttons. Intents and entities are declared in domain.yml.
+NEXT = "/topic_next"
+MORE = "/topic_more"
+MENU = "/menu"
+TALK = "/talk_to_someone"
+HELP_NOW = "/help_now"
+
+DEFAULT_LABELS = {
+    "next": "Next",
+    "more": "Tell me more",
+    "menu": "Back to topics",
+    "talk_to_someone": "Talk to someone",
+    "help_now": "I need help now",
+}
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the parent is in the guided content."""
+
+    topic_id: str | None = None
+    step_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    messages: list[BotMessage]
+    place: Place
+    opened_topic: str | None = None  # set when a topic was started, for the "topics looked at" list
+
+
+def open_topic_payload(goto: str) -> str:
+    return "/open_topic" + json.dumps({"topic": goto}, separators=(",", ":"))
+
+
+def _standard_buttons(*keys: str) -> list[dict[str, str]]:
+    payloads = {"next": NEXT, "more": MORE, "menu": MENU, "talk_to_someone": TALK, "help_now": HELP_NOW}
+    return [{"title": DEFAULT_LABELS[key], "payload": payloads[key]} for key in keys]
+
+
+def topic_buttons(content: Content) -> list[dict[str, str]]:
+    return [{"title": topic.title, "payload": open_topic_payload(topic.id)} for topic in content.menu_topics()]
+
+
+def _expand(buttons: tuple[Button, ...], content: Content) -> list[dict[str, str]]:
+    expanded: list[dict[str, str]] = []
+    for button in buttons:
+        if button.goto == "topics":
+            expanded.extend(topic_buttons(content))
+        elif button.goto in DEFAULT_LABELS:
+            standard = _standard_buttons(button.goto)[0]
+            expanded.append({"title": button.title or standard["title"], "payload": standard["payload"]})
+        else:
+            target = content.topics.get(button.goto.partition("/")[0])
+            title = button.title or (target.title if target else button.goto)
+            expanded.append({"title": title, "payload": open_topic_payload(button.goto)})
+    return expanded
+
+
+def message(content: Content, message_id: str) -> BotMessage:
+    """A message from messages.yml with its buttons."""
+    entry = content.messages[message_id]
+    return BotMessage(render(entry.text, content.services), _expand(entry.buttons, content))
+
+
+def menu(content: Content) -> BotMessage:
+    entry = message(content, "menu")
+    extra = [b for b in _standard_buttons("talk_to_someone", "help_now") if b not in entry.buttons]
+    return BotMessage(entry.text, entry.buttons + extra)
+
+
+def _step_message(content: Content, topic: Topic, index: int, *, show_more: bool) -> BotMessage:
+    step = topic.steps[index]
+    is_last = index == len(topic.steps) - 1
+    text = step.more if show_more and step.more else step.text
+    buttons = _expand(step.buttons, content)
+    if not is_last:
+        buttons += [{"title": step.next_label or DEFAULT_LABELS["next"], "payload": NEXT}]
+    if step.more and not show_more:
+        buttons += _standard_buttons("more")
+    buttons += _standard_buttons("menu", "talk_to_someone", "help_now")
+    return BotMessage(render(text, content.services), buttons)
+
+
+def start_topic(content: Content, goto: str) -> Turn:
+    """Open a topic at its first step, or at `topic_id/step_id`."""
+    topic_id, _, step_id = goto.partition("/")
+    topic = content.topics.get(topic_id)
+    if topic is None or not topic.steps:
+        return Turn([message(content, "content_unavailable"), menu(content)], Place())
+    index = topic.step_index(step_id) if step_id else 0
+    index = index or 0
+    return Turn(
+        [_step_message(content, topic, index, show_more=False)],
+        Place(topic.id, topic.steps[index].id),
+        opened_topic=topic.id,
+    )
+
+
+def _current(content: Content, place: Place) -> tuple[Topic, int] | None:
+    topic = content.topics.get(place.topic_id or "")
+    if topic is None:
+        return None
+    index = topic.step_index(place.step_id or "")
+    return (topic, index) if index is not None else None
+
+
+def next_step(content: Content, place: Place) -> Turn:
+    """Move on one step; at the end of a topic, say so and offer the way on."""
+    current = _current(content, place)
+    if current is None:
+        return Turn([menu(content)], Place())
+    topic, index = current
+    if index + 1 >= len(topic.steps):
+        end = message(content, "topic_end")
+        return Turn([BotMessage(end.text, end.buttons or _standard_buttons("menu", "talk_to_someone", "help_now"))], Place())
+    return Turn([_step_message(content, topic, index + 1, show_more=False)], Place(topic.id, topic.steps[index + 1].id))
+
+
+def tell_me_more(content: Content, place: Place) -> Turn:
+    """The step's extra detail, where it has some; otherwise carry on."""
+    current = _current(content, place)
+    if current is None:
+        return Turn([menu(content)], Place())
+    topic, index = current
+    if not topic.steps[index].more:
+        return next_step(content, place)
+    return Turn([_step_message(content, topic, index, show_more=True)], place)
+
+
+SMALL_TALK_MESSAGES = {
+    "greet": "welcome",
+    "goodbye": "goodbye",
+    "thanks": "thanks",
+    "affirm": "affirm",
+    "deny": "deny",
+    "bot_challenge": "bot_challenge",
+    "out_of_scope": "out_of_scope",
+    "talk_to_someone": "talk_to_someone",
+}
+
+
+def reply(content: Content, intent: str, place: Place) -> Turn:
+    """Small talk. A "yes" in the middle of a topic means carry on with it."""
+    if intent == "affirm" and _current(content, place) is not None:
+        return next_step(content, place)
+    message_id = SMALL_TALK_MESSAGES.get(intent, "fallback")
+    keeps_place = intent in ("thanks", "bot_challenge", "deny")
+    return Turn([message(content, message_id)], place if keeps_place else Place())
+
+
+def fallback(content: Content, place: Place) -> Turn:
+    return Turn([message(content, "fallback")], place)
+
+
+def show_menu(content: Content) -> Turn:
+    return Turn([menu(content)], Place())

@@ -1,0 +1,126 @@
+"""Start the Rasa server, the action server and the web service together; Ctrl-C stops all three."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from bot.config import PROJECT_ROOT, Settings, load_settings
+from bot.training import MODEL_PATH
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    address: str
+    process: subprocess.Popen[bytes] | None = None
+
+
+def services(settings: Settings) -> list[Service]:
+    rasa_port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
+    python = sys.executable
+    return [
+        Service(
+            "action server",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            f"http://localhost:{settings.action_port}/health",
+            f"http://localhost:{settings.action_port}",
+        ),
+        Service(
+            "Rasa server",
+            [
+                python, "-m", "rasa", "run",
+                "--model", str(MODEL_PATH),
+                "--port", rasa_port,
+                "--enable-api", "--auth-token", settings.rasa_token,
+                "--credentials", "credentials.yml",
+                "--endpoints", "endpoints.yml",
+            ],
+            f"http://localhost:{rasa_port}/",
+            f"http://localhost:{rasa_port} (REST: /webhooks/rest/webhook, socket.io: /socket.io)",
+        ),
+        Service(
+            "web service",
+            [python, "-m", "bot", "web"],
+            f"http://localhost:{settings.web_port}/healthz",
+            f"http://localhost:{settings.web_port}",
+        ),
+    ]
+
+
+def _is_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local health check)
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def stop(running: list[Service]) -> None:
+    for service in running:
+        if service.process and service.process.poll() is None:
+            os.killpg(service.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for service in running:
+        if not service.process:
+            continue
+        try:
+            service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()
+
+
+def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) -> list[Service]:
+    """Start every service and wait until each answers its health check."""
+    settings = settings or load_settings()
+    if not settings.rasa_token:
+        raise SystemExit("RASA_TOKEN is empty in .env: the Rasa HTTP API must never run without a token.")
+    if not MODEL_PATH.exists():
+        raise SystemExit(f"No trained model at {MODEL_PATH}. Run `make train` first.")
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT)}
+    started: list[Service] = []
+    try:
+        for service in services(settings):
+            service.process = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+            started.append(service)
+        deadline = time.monotonic() + startup_timeout
+        for service in started:
+            while not _is_up(service.health_url):
+                if service.process and service.process.poll() is not None:
+                    raise SystemExit(f"The {service.name} stopped while starting (exit code {service.process.returncode}).")
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"The {service.name} did not start within {startup_timeout:.0f} s.")
+                time.sleep(0.5)
+    except BaseException:
+        stop(started)
+        raise
+    return started
+
+
+def run() -> int:
+    began = time.monotonic()
+    running = start_all()
+    print(f"\nAll services are up after {time.monotonic() - began:.1f} s:")
+    for service in running:
+        print(f"  {service.name:<15} {service.address}")
+    print(f"\nChat with the assistant at {running[-1].address}/  (Ctrl-C stops everything)\n", flush=True)
+    try:
+        while all(s.process and s.process.poll() is None for s in running):
+            time.sleep(1)
+        print("A service stopped unexpectedly; stopping the others.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...")
+        return 0
+    finally:
+        stop(running)
+        print("All services stopped.")

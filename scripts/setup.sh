@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Prepare a machine to run the assistant: Python 3.10, a virtual environment in .venv with the
+# pinned dependencies, a .env with fresh secrets, and a trained model. Safe to run again: each step
+# is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python310() {
+  local candidate
+  for candidate in python3.10 "$(command -v pyenv >/dev/null 2>&1 && pyenv root 2>/dev/null)/versions/"3.10*/bin/python \
+                   "$HOME"/.pyenv/versions/3.10*/bin/python /usr/local/bin/python3.10 /usr/bin/python3.10; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 || [ -x "$candidate" ]; then
+      if "$candidate" -c 'import sys, venv; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' 2>/dev/null; then
+        command -v "$candidate" 2>/dev/null || echo "$candidate"
+        return 0
+      fi
+    fi
+  done
+  return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' 2>/dev/null; then
+  if ! PYTHON=$(find_python310); then
+    cat >&2 <<'MSG'
+ERROR: Python 3.10 was not found (Rasa Open Source 3.6 needs 3.10; 3.11 and newer are not supported).
+Install it, then run this again. For example:
+  with pyenv:   pyenv install 3.10.13
+  on Debian:    apt-get install python3.10 python3.10-venv
+  on macOS:     brew install python@3.10
+Looked for: python3.10 on PATH, then pyenv's versions/3.10.*.
+MSG
+    exit 1
+  fi
+  echo "Creating .venv with $PYTHON ($("$PYTHON" --version))"
+  rm -rf .venv
+  "$PYTHON" -m venv .venv
+fi
+
+lock_hash=$(sha256sum requirements.lock | cut -d' ' -f1)
+if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$lock_hash" ]; then
+  echo "Installing pinned dependencies (a few minutes the first time)..."
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check wheel
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  echo "$lock_hash" > .venv/.requirements.sha256
+fi
+
+if [ ! -f .env ]; then
+  echo "Creating .env from .env.example with new secrets"
+  token=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')
+  sed "s|^RASA_TOKEN=.*|RASA_TOKEN=$token|" .env.example > .env
+  chmod 600 .env
+fi
+
+.venv/bin/python -m bot train

@@ -1,0 +1,81 @@
+"""The custom actions, run with rasa-sdk's own dispatcher and tracker (no server)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.actions as project_actions
+from bot.content.store import ContentStore
+from tests.helpers import write_content
+
+
+def tracker(intent: str, *, entities: list[dict[str, Any]] | None = None, **slots: Any) -> Tracker:
+    latest = {"intent": {"name": intent, "confidence": 0.99}, "entities": entities or [], "text": "hidden"}
+    all_slots = {"current_topic": None, "current_step": None, "topics_viewed": None, **slots}
+    return Tracker("parent-1", all_slots, latest, [], False, None, {}, "action_listen")
+
+
+def run(action: Any, tracker_: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker_, {}))
+    return dispatcher.messages, events
+
+
+@pytest.fixture(autouse=True)
+def test_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(project_actions, "CONTENT", ContentStore(write_content(tmp_path)))
+
+
+def test_topic_intent_opens_its_topic_and_records_it() -> None:
+    messages, events = run(project_actions.ActionStartTopic(), tracker("grooming_info"))
+    assert messages[0]["text"].startswith("You are not to blame")
+    assert {b["payload"] for b in messages[0]["buttons"]} >= {"/topic_next", "/help_now", "/talk_to_someone"}
+    assert SlotSet("current_topic", "grooming") in events
+    assert SlotSet("current_step", "start") in events
+    assert SlotSet("topics_viewed", ["grooming"]) in events
+
+
+def test_button_entity_opens_the_named_step() -> None:
+    entities = [{"entity": "topic", "value": "grooming/end"}]
+    _, events = run(project_actions.ActionStartTopic(), tracker("open_topic", entities=entities))
+    assert SlotSet("current_step", "end") in events
+
+
+def test_next_moves_on_from_the_slots() -> None:
+    messages, events = run(
+        project_actions.ActionTopicNext(), tracker("topic_next", current_topic="grooming", current_step="start")
+    )
+    assert messages[0]["text"].startswith("Call 999")
+    assert SlotSet("current_step", "middle") in events
+
+
+def test_topic_already_viewed_is_not_listed_twice() -> None:
+    _, events = run(project_actions.ActionStartTopic(), tracker("grooming_info", topics_viewed=["grooming"]))
+    assert not any(e["name"] == "topics_viewed" for e in events)
+
+
+def test_bot_challenge_says_it_is_automated() -> None:
+    messages, _ = run(project_actions.ActionReply(), tracker("bot_challenge"))
+    assert messages[0]["text"].startswith("bot_challenge text")
+
+
+def test_fallback_offers_topics_a_person_and_help() -> None:
+    messages, _ = run(project_actions.ActionFallback(), tracker("nlu_fallback"))
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads == ["/menu"]  # the test content's fallback names only "menu"
+
+
+def test_unreadable_content_still_gives_the_emergency_response(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "empty"
+    broken.mkdir()
+    monkeypatch.setattr(project_actions, "CONTENT", ContentStore(broken))
+    messages, events = run(project_actions.ActionShowMenu(), tracker("menu"))
+    assert [m["response"] for m in messages] == ["utter_help_now"]
+    assert events == []

@@ -1,0 +1,65 @@
+"""The shipped content and domain agree, and the key messages say what parents need to hear."""
+
+from __future__ import annotations
+
+import yaml
+
+from bot import conversation
+from bot.config import PROJECT_ROOT
+from bot.content.store import ContentStore
+
+CONTENT = ContentStore(PROJECT_ROOT / "content").get()
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+TOPIC_INTENTS = {
+    "grooming_info", "criminal_exploitation", "online_abuse", "exploitation_signs", "trauma_behaviour",
+    "missing_info", "child_returned", "evidence_logging", "safety_planning", "agencies", "court",
+    "parent_wellbeing", "grounding", "other_support",
+}
+
+
+def test_every_topic_intent_opens_a_topic_and_is_in_the_domain() -> None:
+    assert TOPIC_INTENTS <= set(DOMAIN["intents"])
+    for intent in TOPIC_INTENTS:
+        topic = CONTENT.topic_for_intent(intent)
+        assert topic is not None and topic.menu, intent
+
+
+def test_grounding_offers_at_least_four_exercises_one_step_at_a_time() -> None:
+    first = conversation.start_topic(CONTENT, "grounding").messages[0]
+    exercises = [b for b in first.buttons if b["payload"].startswith("/open_topic")]
+    assert len(exercises) >= 4
+    for button in exercises:
+        goto = button["payload"].split('"topic":"')[1].rstrip('"}')
+        assert len(CONTENT.topics[goto.split("/")[0]].steps) >= 3
+
+
+def test_welcome_says_what_the_assistant_is_and_is_not() -> None:
+    welcome = conversation.reply(CONTENT, "greet", conversation.Place()).messages[0]
+    assert "automated assistant" in welcome.text and "not a person" in welcome.text
+    assert "not an emergency service" in welcome.text and "999" in welcome.text
+    titles = [b["title"] for b in welcome.buttons]
+    assert len(titles) >= 14 and "I need help now" in titles
+
+
+def test_bot_challenge_is_plain_that_it_is_not_a_person() -> None:
+    text = conversation.reply(CONTENT, "bot_challenge", conversation.Place()).messages[0].text
+    assert "not a person" in text and "automated assistant" in text
+
+
+def test_fallback_admits_it_and_is_never_a_dead_end() -> None:
+    fallback = conversation.fallback(CONTENT, conversation.Place()).messages[0]
+    assert "didn't understand" in fallback.text
+    payloads = [b["payload"] for b in fallback.buttons]
+    assert "/talk_to_someone" in payloads and "/help_now" in payloads
+    assert sum(p.startswith("/open_topic") for p in payloads) >= 14
+
+
+def test_missing_topic_starts_with_reporting_to_the_police_now() -> None:
+    first = conversation.start_topic(CONTENT, "missing").messages[0].text
+    assert "999" in first and "101" in first and "24" in first
+
+
+def test_help_now_response_in_domain_has_the_emergency_numbers() -> None:
+    text = DOMAIN["responses"]["utter_help_now"][0]["text"]
+    for number in ("999", "101", "116 123", "85258"):
+        assert number in text

@@ -1,0 +1,102 @@
+"""The chat page and its relay to Rasa: bad input gets a clear error, a down assistant is survivable."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.config import load_settings
+from bot.web.app import create_app
+
+SENDER = "0b6c9d3e-5f7a-4b1c-9d2e-3f4a5b6c7d8e"
+
+
+@pytest.fixture
+async def fake_rasa(aiohttp_server):
+    received: list[dict] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        received.append(body)
+        return web.json_response([
+            {"recipient_id": body["sender"], "text": "<b>Hello</b> there", "buttons": [{"title": "Next", "payload": "/topic_next"}]},
+            {"recipient_id": body["sender"], "image": "http://example.org/x.png"},
+        ])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    server = await aiohttp_server(app)
+    server.received = received
+    return server
+
+
+@pytest.fixture
+async def client(aiohttp_client, fake_rasa):
+    settings = replace(load_settings(), rasa_url=str(fake_rasa.make_url("")).rstrip("/"), max_message_chars=50)
+    return await aiohttp_client(create_app(settings))
+
+
+async def test_chat_relays_to_rasa_and_returns_text_and_buttons_only(client, fake_rasa) -> None:
+    response = await client.post("/api/chat", json={"sender": SENDER, "message": "  hello\u0000 "})
+    assert response.status == 200
+    data = await response.json()
+    assert data == {"messages": [{"text": "<b>Hello</b> there", "buttons": [{"title": "Next", "payload": "/topic_next"}]}]}
+    assert fake_rasa.received == [{"sender": SENDER, "message": "hello"}]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_odd_unicode_is_normalised_not_rejected(client, fake_rasa) -> None:
+    response = await client.post("/api/chat", json={"sender": SENDER, "message": "cafe\u0301 \U0001f494 \u202eabc \ud800"})
+    assert response.status == 200
+    assert fake_rasa.received[-1]["message"] == "caf\u00e9 \U0001f494 abc \ufffd"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        (b"not json", 400, "not valid JSON"),
+        (b'["a list"]', 400, "JSON object"),
+        (b'{"sender": "x", "message": "hi"}', 400, "conversation id"),
+        (b'{"sender": "' + SENDER.encode() + b'", "message": 5}', 400, "must be text"),
+        (b'{"sender": "' + SENDER.encode() + b'", "message": "   "}', 400, "empty"),
+        (b'{"sender": "' + SENDER.encode() + b'", "message": "' + b"a" * 60 + b'"}', 413, "too long"),
+    ],
+)
+async def test_bad_requests_get_a_clear_json_error(client, body: bytes, status: int, words: str) -> None:
+    response = await client.post("/api/chat", data=body, headers={"Content-Type": "application/json"})
+    assert response.status == status
+    assert words in (await response.json())["error"]
+
+
+async def test_oversized_request_body_is_refused_clearly(client) -> None:
+    response = await client.post("/api/chat", data=b"x" * 20_000, headers={"Content-Type": "application/json"})
+    assert response.status == 413
+    assert "too big" in (await response.json())["error"]
+
+
+async def test_assistant_down_gives_a_kind_error_with_the_emergency_numbers(aiohttp_client, unused_tcp_port) -> None:
+    settings = replace(load_settings(), rasa_url=f"http://127.0.0.1:{unused_tcp_port}", rasa_timeout_seconds=2)
+    client = await aiohttp_client(create_app(settings))
+    response = await client.post("/api/chat", json={"sender": SENDER, "message": "hello"})
+    assert response.status == 503
+    data = await response.json()
+    assert "not lost" in data["error"]
+    assert "999" in data["help_now"] and "116 123" in data["help_now"]
+
+
+async def test_page_has_help_now_without_the_server_and_strict_headers(client) -> None:
+    response = await client.get("/")
+    page = await response.text()
+    assert response.status == 200
+    assert "not a person" in page and "999" in page and "116 123" in page
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_page_script_never_uses_inner_html() -> None:
+    script = (Path(__file__).parent.parent / "bot" / "web" / "static" / "chat.js").read_text()
+    assert "innerHTML" not in script.replace("never innerHTML", "")
+    assert "localStorage" not in script and "document.cookie" not in script
