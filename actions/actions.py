@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import conversation
 from bot.config import load_settings
 from bot.content.store import ContentStore, ContentUnavailable
+from bot.safety.records import safety_record, with_record
 
 CONTENT = ContentStore(load_settings().content_dir)
 
@@ -42,9 +43,7 @@ class ContentAction(Action):
     def respond(self, tracker: Tracker) -> conversation.Turn:
         raise NotImplementedError
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         try:
             turn = self.respond(tracker)
         except ContentUnavailable:
@@ -104,3 +103,24 @@ class ActionFallback(ContentAction):
 
     def respond(self, tracker: Tracker) -> conversation.Turn:
         return conversation.fallback(CONTENT.get(), place_of(tracker))
+
+
+class ActionRecordSafety(Action):
+    """After a safety reply: note its type and time (never the message) for a later hand-off."""
+
+    def name(self) -> str:
+        return "action_record_safety"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        record = safety_record(latest_intent(tracker))
+        if record is None:
+            return []
+        try:
+            offer = conversation.resume_offer(CONTENT.get(), place_of(tracker))
+        except ContentUnavailable:
+            offer = None
+        if offer:
+            dispatcher.utter_message(text=offer.text, buttons=offer.buttons)
+        return [SlotSet("safety_events", with_record(tracker.get_slot("safety_events"), record))]

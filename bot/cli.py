@@ -30,8 +30,10 @@ def content_check(args: argparse.Namespace) -> int:
         print(finding)
     errors = sum(f.is_error for f in findings)
     warnings = len(findings) - errors
-    print(f"\nContent check: {len(content.topics)} topics, {len(content.services)} services, "
-          f"{errors} error(s), {warnings} warning(s).")
+    print(
+        f"\nContent check: {len(content.topics)} topics, {len(content.services)} services, "
+        f"{errors} error(s), {warnings} warning(s)."
+    )
     return 1 if errors else 0
 
 

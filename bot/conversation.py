@@ -62,7 +62,7 @@ def topic_buttons(content: Content) -> list[dict[str, str]]:
     return [{"title": topic.title, "payload": open_topic_payload(topic.id)} for topic in content.menu_topics()]
 
 
-def _expand(buttons: tuple[Button, ...], content: Content) -> list[dict[str, str]]:
+def expand_buttons(buttons: tuple[Button, ...], content: Content) -> list[dict[str, str]]:
     expanded: list[dict[str, str]] = []
     for button in buttons:
         if button.goto == "topics":
@@ -80,7 +80,7 @@ def _expand(buttons: tuple[Button, ...], content: Content) -> list[dict[str, str
 def message(content: Content, message_id: str) -> BotMessage:
     """A message from messages.yml with its buttons."""
     entry = content.messages[message_id]
-    return BotMessage(render(entry.text, content.services), _expand(entry.buttons, content))
+    return BotMessage(render(entry.text, content.services), expand_buttons(entry.buttons, content))
 
 
 def menu(content: Content) -> BotMessage:
@@ -93,7 +93,7 @@ def _step_message(content: Content, topic: Topic, index: int, *, show_more: bool
     step = topic.steps[index]
     is_last = index == len(topic.steps) - 1
     text = step.more if show_more and step.more else step.text
-    buttons = _expand(step.buttons, content)
+    buttons = expand_buttons(step.buttons, content)
     if not is_last:
         buttons += [{"title": step.next_label or DEFAULT_LABELS["next"], "payload": NEXT}]
     if step.more and not show_more:
@@ -133,7 +133,9 @@ def next_step(content: Content, place: Place) -> Turn:
     topic, index = current
     if index + 1 >= len(topic.steps):
         end = message(content, "topic_end")
-        return Turn([BotMessage(end.text, end.buttons or _standard_buttons("menu", "talk_to_someone", "help_now"))], Place())
+        return Turn(
+            [BotMessage(end.text, end.buttons or _standard_buttons("menu", "talk_to_someone", "help_now"))], Place()
+        )
     return Turn([_step_message(content, topic, index + 1, show_more=False)], Place(topic.id, topic.steps[index + 1].id))
 
 
@@ -175,3 +177,13 @@ def fallback(content: Content, place: Place) -> Turn:
 
 def show_menu(content: Content) -> Turn:
     return Turn([menu(content)], Place())
+
+
+def resume_offer(content: Content, place: Place) -> BotMessage | None:
+    """After a safety reply in the middle of a topic, a way back to exactly where the parent was."""
+    current = _current(content, place)
+    if current is None:
+        return None
+    topic, index = current
+    text = render(content.messages["resume"].text, content.services)
+    return BotMessage(text, [{"title": f"Carry on: {topic.title}", "payload": open_topic_payload(f"{topic.id}/{topic.steps[index].id}")}])

@@ -37,12 +37,21 @@ def services(settings: Settings) -> list[Service]:
         Service(
             "Rasa server",
             [
-                python, "-m", "rasa", "run",
-                "--model", str(MODEL_PATH),
-                "--port", rasa_port,
-                "--enable-api", "--auth-token", settings.rasa_token,
-                "--credentials", "credentials.yml",
-                "--endpoints", "endpoints.yml",
+                python,
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(MODEL_PATH),
+                "--port",
+                rasa_port,
+                "--enable-api",
+                "--auth-token",
+                settings.rasa_token,
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
             ],
             f"http://localhost:{rasa_port}/",
             f"http://localhost:{rasa_port} (REST: /webhooks/rest/webhook, socket.io: /socket.io)",
@@ -96,7 +105,9 @@ def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) 
         for service in started:
             while not _is_up(service.health_url):
                 if service.process and service.process.poll() is not None:
-                    raise SystemExit(f"The {service.name} stopped while starting (exit code {service.process.returncode}).")
+                    raise SystemExit(
+                        f"The {service.name} stopped while starting (exit code {service.process.returncode})."
+                    )
                 if time.monotonic() > deadline:
                     raise SystemExit(f"The {service.name} did not start within {startup_timeout:.0f} s.")
                 time.sleep(0.5)

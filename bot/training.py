@@ -34,9 +34,7 @@ def fingerprint(root: Path = PROJECT_ROOT) -> str:
 
 def model_is_current(root: Path = PROJECT_ROOT) -> bool:
     return (
-        MODEL_PATH.exists()
-        and FINGERPRINT_PATH.exists()
-        and FINGERPRINT_PATH.read_text().strip() == fingerprint(root)
+        MODEL_PATH.exists() and FINGERPRINT_PATH.exists() and FINGERPRINT_PATH.read_text().strip() == fingerprint(root)
     )
 
 
@@ -50,9 +48,21 @@ def train_if_needed(force: bool = False) -> bool:
     expected = fingerprint()
     subprocess.run(
         [
-            sys.executable, "-m", "rasa", "train",
-            "--domain", "domain.yml", "--config", "config.yml", "--data", "data",
-            "--out", str(MODEL_DIR), "--fixed-model-name", MODEL_NAME, "--force",
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "--domain",
+            "domain.yml",
+            "--config",
+            "config.yml",
+            "--data",
+            "data",
+            "--out",
+            str(MODEL_DIR),
+            "--fixed-model-name",
+            MODEL_NAME,
+            "--force",
         ],
         cwd=PROJECT_ROOT,
         check=True,

@@ -58,8 +58,9 @@ def messages() -> dict:
     return {"messages": data}
 
 
-def write_content(root: Path, topics: list[dict] | None = None, services: dict | None = None,
-                  message_data: dict | None = None) -> Path:
+def write_content(
+    root: Path, topics: list[dict] | None = None, services: dict | None = None, message_data: dict | None = None
+) -> Path:
     """Write a content folder at root/content and return it."""
     root = root / "content"
     (root / "topics").mkdir(parents=True, exist_ok=True)

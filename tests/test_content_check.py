@@ -45,19 +45,22 @@ def test_duplicate_step_ids_are_reported(tmp_path: Path) -> None:
 def test_button_pointing_nowhere_is_an_error(tmp_path: Path) -> None:
     dangling = topic(steps=[{"id": "start", "text": PLAIN, "buttons": [{"title": "Go", "goto": "groming"}]}])
     found = findings_for(write_content(tmp_path, topics=[dangling]))
-    assert 'ERROR content/topics/grooming.yml, step "start": the button "Go" points to "groming", which does not exist' in found
+    assert (
+        'ERROR content/topics/grooming.yml, step "start": the button "Go" points to "groming", which does not exist'
+        in found
+    )
 
 
 def test_button_to_a_missing_step_is_an_error(tmp_path: Path) -> None:
     dangling = topic(steps=[{"id": "start", "text": PLAIN, "buttons": [{"title": "Go", "goto": "grooming/nope"}]}])
-    assert any("points to \"grooming/nope\"" in f for f in findings_for(write_content(tmp_path, topics=[dangling])))
+    assert any('points to "grooming/nope"' in f for f in findings_for(write_content(tmp_path, topics=[dangling])))
 
 
 @pytest.mark.parametrize("typed", ["999", "101", "116 123", "0808 800 5000", "text 85258"])
 def test_phone_number_typed_inline_is_an_error(tmp_path: Path, typed: str) -> None:
     inline = topic(steps=[{"id": "start", "text": f"Please call {typed} if you need to. " + PLAIN}])
     found = findings_for(write_content(tmp_path, topics=[inline]))
-    assert any("is typed into the text" in f and "step \"start\"" in f for f in found)
+    assert any("is typed into the text" in f and 'step "start"' in f for f in found)
 
 
 @pytest.mark.parametrize("harmless", ["the 5-4-3-2-1 exercise", "within 72 hours", "aged 13", "in 2023", "section 47"])
@@ -112,7 +115,9 @@ def test_invalid_yaml_is_located_by_line(tmp_path: Path) -> None:
 def test_missing_required_message_is_an_error(tmp_path: Path) -> None:
     data = messages()
     del data["messages"]["fallback"]
-    assert 'ERROR content/messages.yml: missing message "fallback"' in findings_for(write_content(tmp_path, message_data=data))
+    assert 'ERROR content/messages.yml: missing message "fallback"' in findings_for(
+        write_content(tmp_path, message_data=data)
+    )
 
 
 def test_real_content_passes_with_scores_for_every_step() -> None:

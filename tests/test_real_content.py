@@ -11,14 +11,25 @@ from bot.content.store import ContentStore
 CONTENT = ContentStore(PROJECT_ROOT / "content").get()
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
 TOPIC_INTENTS = {
-    "grooming_info", "criminal_exploitation", "online_abuse", "exploitation_signs", "trauma_behaviour",
-    "missing_info", "child_returned", "evidence_logging", "safety_planning", "agencies", "court",
-    "parent_wellbeing", "grounding", "other_support",
+    "grooming_info",
+    "criminal_exploitation",
+    "online_abuse",
+    "exploitation_signs",
+    "trauma_behaviour",
+    "missing_info",
+    "child_returned",
+    "evidence_logging",
+    "safety_planning",
+    "agencies",
+    "court",
+    "parent_wellbeing",
+    "grounding",
+    "other_support",
 }
 
 
 def test_every_topic_intent_opens_a_topic_and_is_in_the_domain() -> None:
-    assert TOPIC_INTENTS <= set(DOMAIN["intents"])
+    assert set(DOMAIN["intents"]) >= TOPIC_INTENTS
     for intent in TOPIC_INTENTS:
         topic = CONTENT.topic_for_intent(intent)
         assert topic is not None and topic.menu, intent

@@ -21,10 +21,16 @@ async def fake_rasa(aiohttp_server):
     async def webhook(request: web.Request) -> web.Response:
         body = await request.json()
         received.append(body)
-        return web.json_response([
-            {"recipient_id": body["sender"], "text": "<b>Hello</b> there", "buttons": [{"title": "Next", "payload": "/topic_next"}]},
-            {"recipient_id": body["sender"], "image": "http://example.org/x.png"},
-        ])
+        return web.json_response(
+            [
+                {
+                    "recipient_id": body["sender"],
+                    "text": "<b>Hello</b> there",
+                    "buttons": [{"title": "Next", "payload": "/topic_next"}],
+                },
+                {"recipient_id": body["sender"], "image": "http://example.org/x.png"},
+            ]
+        )
 
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
@@ -43,13 +49,17 @@ async def test_chat_relays_to_rasa_and_returns_text_and_buttons_only(client, fak
     response = await client.post("/api/chat", json={"sender": SENDER, "message": "  hello\u0000 "})
     assert response.status == 200
     data = await response.json()
-    assert data == {"messages": [{"text": "<b>Hello</b> there", "buttons": [{"title": "Next", "payload": "/topic_next"}]}]}
+    assert data == {
+        "messages": [{"text": "<b>Hello</b> there", "buttons": [{"title": "Next", "payload": "/topic_next"}]}]
+    }
     assert fake_rasa.received == [{"sender": SENDER, "message": "hello"}]
     assert response.headers["Cache-Control"] == "no-store"
 
 
 async def test_odd_unicode_is_normalised_not_rejected(client, fake_rasa) -> None:
-    response = await client.post("/api/chat", json={"sender": SENDER, "message": "cafe\u0301 \U0001f494 \u202eabc \ud800"})
+    response = await client.post(
+        "/api/chat", json={"sender": SENDER, "message": "cafe\u0301 \U0001f494 \u202eabc \ud800"}
+    )
     assert response.status == 200
     assert fake_rasa.received[-1]["message"] == "caf\u00e9 \U0001f494 abc \ufffd"
 

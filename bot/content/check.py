@@ -32,6 +32,11 @@ REQUIRED_MESSAGES = (
     "talk_to_someone",
     "help_now",
     "content_unavailable",
+    "resume",
+    "safety_danger_now",
+    "safety_missing_now",
+    "safety_parent_crisis",
+    "safety_confront",
 )
 
 # A run of digits, possibly split by single spaces, not part of a word or a hyphenated run like 5-4-3.
@@ -117,7 +122,12 @@ def structural_findings(content: Content) -> list[Finding]:
     for topic in content.topics.values():
         if topic.intent and topic.intent in intents:
             findings.append(
-                Finding("error", topic.file, "", f'the intent "{topic.intent}" already opens the topic "{intents[topic.intent]}"')
+                Finding(
+                    "error",
+                    topic.file,
+                    "",
+                    f'the intent "{topic.intent}" already opens the topic "{intents[topic.intent]}"',
+                )
             )
         elif topic.intent:
             intents[topic.intent] = topic.id

@@ -1,9 +1,9 @@
-"""Keep domain.yml's `utter_help_now` in step with content/messages.yml.
+"""Keep domain.yml's generated responses in step with content/messages.yml.
 
-The emergency reply must work even when the action server is down, so it lives in the Rasa
-domain as a plain response. Its wording and numbers still come from content/: this module writes
-the rendered text between two marker lines in domain.yml, and the content check fails when the
-two have drifted apart.
+The emergency and safety replies must work even when the action server is down, so they live in
+the Rasa domain as plain responses (`utter_<message id>`). Their wording, numbers and buttons still
+come from content/: this module writes them between two marker lines in domain.yml, and the
+content check fails when the two have drifted apart.
 """
 
 from __future__ import annotations
@@ -13,24 +13,29 @@ from pathlib import Path
 
 from bot.content.models import Content, Finding
 from bot.content.render import render
+from bot.conversation import expand_buttons
 
-BEGIN = "  # BEGIN GENERATED utter_help_now: edit content/messages.yml, then run `make sync-domain`"
-END = "  # END GENERATED utter_help_now"
+BEGIN = "  # BEGIN GENERATED RESPONSES: edit content/messages.yml, then run `make sync-domain`"
+END = "  # END GENERATED RESPONSES"
 
 
-def help_now_block(content: Content) -> str:
-    text = render(content.messages["help_now"].text, content.services)
-    return "\n".join(
-        [
-            BEGIN,
-            "  utter_help_now:",
-            f"  - text: {json.dumps(text, ensure_ascii=False)}",
-            "    buttons:",
-            '    - title: "Back to topics"',
-            '      payload: "/menu"',
-            END,
-        ]
-    )
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def generated_block(content: Content) -> str:
+    lines = [BEGIN]
+    for message in sorted(content.messages.values(), key=lambda m: m.id):
+        if not message.domain_response:
+            continue
+        lines += [f"  utter_{message.id}:", f"  - text: {_quoted(render(message.text, content.services))}"]
+        buttons = expand_buttons(message.buttons, content)
+        if buttons:
+            lines.append("    buttons:")
+            for button in buttons:
+                lines += [f"    - title: {_quoted(button['title'])}", f"      payload: {_quoted(button['payload'])}"]
+    lines.append(END)
+    return "\n".join(lines)
 
 
 def _split(domain_text: str) -> tuple[str, str, str] | None:
@@ -46,9 +51,9 @@ def sync_domain(content: Content, domain_path: Path) -> bool:
     original = domain_path.read_text(encoding="utf-8")
     parts = _split(original)
     if parts is None:
-        raise ValueError(f"{domain_path} has no generated utter_help_now block (markers missing)")
+        raise ValueError(f"{domain_path} has no generated responses block (markers missing)")
     before, _, after = parts
-    updated = before + help_now_block(content) + after
+    updated = before + generated_block(content) + after
     if updated == original:
         return False
     domain_path.write_text(updated, encoding="utf-8")
@@ -56,18 +61,16 @@ def sync_domain(content: Content, domain_path: Path) -> bool:
 
 
 def domain_findings(content: Content, domain_path: Path) -> list[Finding]:
-    if "help_now" not in content.messages:
-        return []
     parts = _split(domain_path.read_text(encoding="utf-8"))
     if parts is None:
-        return [Finding("error", domain_path.name, "", "the generated utter_help_now block is missing")]
-    if parts[1] != help_now_block(content):
+        return [Finding("error", domain_path.name, "", "the generated responses block is missing")]
+    if parts[1] != generated_block(content):
         return [
             Finding(
                 "error",
                 domain_path.name,
-                "utter_help_now",
-                'out of date with content/messages.yml "help_now": run `make sync-domain`, then `make train`',
+                "generated responses",
+                "out of date with content/messages.yml: run `make sync-domain`, then `make train`",
             )
         ]
     return []

@@ -192,7 +192,10 @@ def load_messages(path: Path, root: Path) -> tuple[dict[str, Message], list[Find
             continue
         text = collector.required_text(raw, "text", where)
         messages[str(message_id)] = Message(
-            id=str(message_id), text=text, buttons=_buttons(raw.get("buttons"), where, collector)
+            id=str(message_id),
+            text=text,
+            buttons=_buttons(raw.get("buttons"), where, collector),
+            domain_response=bool(raw.get("domain_response", False)),
         )
     return messages, collector.findings
 

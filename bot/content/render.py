@@ -29,7 +29,7 @@ def contact_line(service: Service) -> str:
 def resolve(reference: str, services: Mapping[str, Service]) -> str:
     """The text a single reference stands for; raises BrokenReference when it points nowhere."""
     if reference.startswith("list:"):
-        tag = reference[len("list:"):].strip()
+        tag = reference[len("list:") :].strip()
         tagged = [service for service in services.values() if tag in service.tags]
         if not tagged:
             raise BrokenReference(f'no service has the tag "{tag}"')

@@ -1,0 +1,1 @@
+"""Danger recognised in any message, by a deterministic lexicon under the learned model."""

@@ -1,0 +1,106 @@
+"""Match a message against the safety lexicon (content/safety/lexicon.yml).
+
+Negation ("he's not in danger now") and quotation (a parent quoting a film or a message) are
+handled here so that editors only write the positive phrases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
+_QUOTED = re.compile(r'"[^"]{1,300}"')
+# Where one clause ends and the next begins: negation does not reach across these.
+_CLAUSE_BREAK = re.compile(r"[.!?;,:\n]|\b(?:but|and|because|cos|so|though|although)\b")
+_WORD = re.compile(r"[a-z']+|n't")
+
+
+@dataclass(frozen=True)
+class SafetyType:
+    name: str
+    priority: int
+    patterns: tuple[re.Pattern[str], ...]
+    ignore_quoted: bool
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    types: tuple[SafetyType, ...]
+    negation_words: frozenset[str]
+    negation_window: int
+
+
+@dataclass(frozen=True)
+class Detection:
+    type: str
+    pattern: str
+    matched: str
+
+
+class LexiconError(ValueError):
+    """The lexicon file is malformed; the message says where."""
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    types = []
+    for name, spec in (data.get("types") or {}).items():
+        compiled = []
+        for index, pattern in enumerate(spec.get("patterns") or [], start=1):
+            try:
+                compiled.append(re.compile(str(pattern)))
+            except re.error as exc:
+                raise LexiconError(f"{path.name}: {name}, pattern {index}: {exc}") from exc
+        if not compiled:
+            raise LexiconError(f"{path.name}: {name} has no patterns")
+        types.append(SafetyType(name, int(spec.get("priority", 99)), tuple(compiled), bool(spec.get("ignore_quoted"))))
+    negation = data.get("negation") or {}
+    words = frozenset(str(w).replace("'", "") for w in negation.get("words") or [])
+    return Lexicon(tuple(sorted(types, key=lambda t: t.priority)), words, int(negation.get("window", 3)))
+
+
+def tidy(text: str) -> str:
+    """Lower case, straight quotes, single spaces: the form patterns are written against."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _negated(text: str, start: int, lexicon: Lexicon) -> bool:
+    before = text[:start]
+    clause_starts = [m.end() for m in _CLAUSE_BREAK.finditer(before)]
+    clause = before[clause_starts[-1] :] if clause_starts else before
+    words = _WORD.findall(clause)[-lexicon.negation_window :]
+    return any(w.endswith("n't") or w.replace("'", "") in lexicon.negation_words for w in words)
+
+
+def _scan(message: str, lexicon: Lexicon, *, negated: bool) -> list[Detection]:
+    text = tidy(message)
+    unquoted = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+    found: list[Detection] = []
+    for safety_type in lexicon.types:
+        haystack = unquoted if safety_type.ignore_quoted else text
+        for pattern in safety_type.patterns:
+            match = next(
+                (m for m in pattern.finditer(haystack) if _negated(haystack, m.start(), lexicon) == negated), None
+            )
+            if match:
+                found.append(Detection(safety_type.name, pattern.pattern, match.group(0)))
+                break
+    return found
+
+
+def detect(message: str, lexicon: Lexicon) -> list[Detection]:
+    """Every safety type the message matches, most urgent first (one detection per type)."""
+    return _scan(message, lexicon, negated=False)
+
+
+def negated_types(message: str, lexicon: Lexicon) -> set[str]:
+    """Types the message mentions only in the negative ("she's not missing any more")."""
+    positive = {d.type for d in detect(message, lexicon)}
+    return {d.type for d in _scan(message, lexicon, negated=True)} - positive

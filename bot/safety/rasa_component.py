@@ -1,0 +1,80 @@
+"""A Rasa NLU component that puts the safety lexicon over whatever the classifier said.
+
+It runs last in the pipeline (config.yml), after the FallbackClassifier, so a message that suggests
+danger is never left to a fallback or a topic. Where the classifier guessed a safety intent but the
+message only mentions that danger in the negative ("he's not missing now"), the guess is dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.safety.detector import detect, negated_types
+from bot.safety.lexicon_store import LexiconStore
+
+SAFETY_INTENTS = frozenset({"danger_now", "missing_now", "parent_crisis", "confront_perpetrator"})
+SAFETY_KEY = "safety_net"
+
+
+def apply_safety_net(data: dict[str, Any], store: LexiconStore) -> dict[str, Any]:
+    """Adjust one parse result (intent, intent_ranking) in place; returns it."""
+    text = str(data.get(TEXT) or "")
+    if not text or text.startswith("/"):
+        return data  # button payloads name their intent exactly
+    lexicon = store.get()
+    detections = detect(text, lexicon)
+    ranking = [r for r in data.get(INTENT_RANKING_KEY) or [] if isinstance(r, dict)]
+    if detections:
+        top = detections[0].type
+        data[INTENT] = {"name": top, "confidence": 1.0}
+        data[INTENT_RANKING_KEY] = [data[INTENT]] + [r for r in ranking if r.get("name") != top]
+        data[SAFETY_KEY] = {"types": [d.type for d in detections], "source": "lexicon"}
+        return data
+    predicted = (data.get(INTENT) or {}).get("name")
+    if predicted in SAFETY_INTENTS and predicted in negated_types(text, lexicon):
+        others = [r for r in ranking if r.get("name") not in SAFETY_INTENTS]
+        data[INTENT] = others[0] if others else {"name": "nlu_fallback", "confidence": 1.0}
+        data[INTENT_RANKING_KEY] = others
+        data[SAFETY_KEY] = {"types": [], "source": "negated", "dropped": predicted}
+    return data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SafetyNet(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"lexicon": "content/safety/lexicon.yml"}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.store = LexiconStore(Path(config["lexicon"]))
+        self.store.get()  # fail at start-up, not on a parent's message, if the lexicon is broken
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyNet:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            data = {TEXT: message.get(TEXT), INTENT: message.get(INTENT), INTENT_RANKING_KEY: message.get(INTENT_RANKING_KEY)}
+            before = (data[INTENT], data[INTENT_RANKING_KEY])
+            apply_safety_net(data, self.store)
+            if (data[INTENT], data[INTENT_RANKING_KEY]) != before:
+                message.set(INTENT, data[INTENT], add_to_output=True)
+                message.set(INTENT_RANKING_KEY, data[INTENT_RANKING_KEY], add_to_output=True)
+            if SAFETY_KEY in data:
+                message.set(SAFETY_KEY, data[SAFETY_KEY], add_to_output=True)
+        return messages

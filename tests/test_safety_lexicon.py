@@ -1,0 +1,141 @@
+"""The safety lexicon catches danger in words the model never saw, and leaves ordinary worries alone.
+
+Examples here are our own wordings (not the evaluation set). When an editor adds a pattern to
+content/safety/lexicon.yml, an example belongs here too.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.safety.detector import detect, load_lexicon, negated_types, tidy
+from bot.safety.lexicon_store import LexiconStore
+from bot.safety.rasa_component import apply_safety_net
+
+LEXICON = load_lexicon(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")
+
+
+def top(message: str) -> str | None:
+    found = detect(message, LEXICON)
+    return found[0].type if found else None
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("they wont let him leave the house, hes texting me from the bathroom", "danger_now"),
+        ("some men are beating my son up outside the chippy", "danger_now"),
+        ("my girl rang crying, a man pulled a knife on her friend and she's with them", "danger_now"),
+        ("she got into a black audi with two men and they drove off with her", "danger_now"),
+        ("my lad's being held in a trap house in Birmingham and they've hurt him", "danger_now"),
+        ("help, my daughter is in danger at this very moment, she's in danger now", "danger_now"),
+        ("my son says he wants to die and he's locked himself in the bathroom", "danger_now"),
+        ("she has swallowed pills, a whole load of pills", "danger_now"),
+        ("i honestly want to end my life tonight", "parent_crisis"),
+        ("i feel suicidal, i can't cope", "parent_crisis"),
+        ("everyone would be better off without me", "parent_crisis"),
+        ("i have taken all my tablets", "parent_crisis"),
+        ("i keep cutting myself again since she went", "parent_crisis"),
+        ("whats the point in living when i cant protect my own kid", "parent_crisis"),
+        ("i dont want to wake up tomorrow", "parent_crisis"),
+        ("my daughter didnt come home from school and it's 9pm", "missing_now"),
+        ("he ran off after tea and nobody knows where he is", "missing_now"),
+        ("my 14 year old has gone missing", "missing_now"),
+        ("the police told me to wait 24 hours before i report him, is that right", "missing_now"),
+        ("still not home and it's 2am", "missing_now"),
+        ("i can't get hold of my son and he's been gone since friday", "missing_now"),
+        ("im gonna go round there and smash his face in, i know where he lives", "confront_perpetrator"),
+        ("my husband has gone round to sort them out", "confront_perpetrator"),
+        ("i want to kill the bastards who did this to her", "confront_perpetrator"),
+        ("i'm going to track him down myself", "confront_perpetrator"),
+        ("should we go over to his flat and have a word", "confront_perpetrator"),
+        ("i need help now", "help_now"),
+    ],
+)
+def test_danger_in_new_words_is_caught(message: str, expected: str) -> None:
+    assert top(message) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "he's not in danger now, he's asleep upstairs",
+        "she is no longer missing, the police found her",
+        "i don't want to die, i just want my daughter back",
+        "my favourite film is called \"i want to die\"",
+        "how do i know if my child is being groomed",
+        "she wont talk to me about anything",
+        "he has started carrying a knife to school",
+        "what happens at a child protection conference",
+        "why does she keep going back to him",
+        "i feel so guilty and ashamed",
+        "can you help me calm down, i'm shaking",
+        "the social worker wants a strategy meeting on monday",
+        "he came home with new trainers and loads of cash",
+        "she's home now, what should i say to her",
+        "how do i deal with him when he kicks off",
+        "what should i write down about the cars",
+        "i should get her a new phone",
+        "my son was angry and punched a wall last week",
+        "how do i face them at the meeting",
+    ],
+)
+def test_ordinary_worries_do_not_raise_a_safety_reply(message: str) -> None:
+    assert detect(message, LEXICON) == []
+
+
+def test_danger_outranks_other_types_in_the_same_message() -> None:
+    found = detect("they're hurting her right now and i want to die", LEXICON)
+    assert [d.type for d in found] == ["danger_now", "parent_crisis"]
+
+
+def test_a_parent_quoting_their_child_is_about_the_child() -> None:
+    assert top('she keeps saying "i want to die"') == "danger_now"
+
+
+def test_negated_mentions_are_reported_separately() -> None:
+    assert negated_types("he's not missing now, he came back", LEXICON) == {"missing_now"}
+
+
+def test_tidy_handles_curly_quotes_case_and_spaces() -> None:
+    assert tidy("She\u2019s   NOT\n home") == "she's not home"
+
+
+def test_safety_net_overrides_the_classifier_and_keeps_the_ranking() -> None:
+    store = LexiconStore(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")
+    parsed = {
+        "text": "they have a knife to his throat",
+        "intent": {"name": "criminal_exploitation", "confidence": 0.8},
+        "intent_ranking": [{"name": "criminal_exploitation", "confidence": 0.8}, {"name": "court", "confidence": 0.1}],
+    }
+    apply_safety_net(parsed, store)
+    assert parsed["intent"] == {"name": "danger_now", "confidence": 1.0}
+    assert [r["name"] for r in parsed["intent_ranking"]] == ["danger_now", "criminal_exploitation", "court"]
+    assert parsed["safety_net"]["types"] == ["danger_now"]
+
+
+def test_safety_net_drops_a_guess_the_message_negates() -> None:
+    store = LexiconStore(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")
+    parsed = {
+        "text": "she isn't missing now, she came back last night",
+        "intent": {"name": "missing_now", "confidence": 0.7},
+        "intent_ranking": [{"name": "missing_now", "confidence": 0.7}, {"name": "child_returned", "confidence": 0.2}],
+    }
+    apply_safety_net(parsed, store)
+    assert parsed["intent"]["name"] == "child_returned"
+
+
+def test_button_payloads_are_left_alone() -> None:
+    store = LexiconStore(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")
+    parsed = {"text": "/topic_next", "intent": {"name": "topic_next", "confidence": 1.0}}
+    assert apply_safety_net(parsed, store)["intent"]["name"] == "topic_next"
+
+
+def test_a_broken_lexicon_edit_keeps_the_last_good_version(tmp_path) -> None:
+    path = tmp_path / "lexicon.yml"
+    path.write_text((PROJECT_ROOT / "content" / "safety" / "lexicon.yml").read_text())
+    store = LexiconStore(path)
+    assert detect("i want to die", store.get())
+    path.write_text("types:\n  danger_now:\n    patterns: ['(unclosed']\n")
+    assert detect("i want to die", store.get())
