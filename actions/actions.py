@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import conversation
 from bot.config import load_settings
 from bot.content.store import ContentStore, ContentUnavailable
-from bot.safety.records import safety_record, with_record
+from bot.safety.records import INTERRUPTING, safety_record, with_record
 
 CONTENT = ContentStore(load_settings().content_dir)
 
@@ -114,13 +114,16 @@ class ActionRecordSafety(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        record = safety_record(latest_intent(tracker))
+        intent = latest_intent(tracker)
+        record = safety_record(intent)
         if record is None:
             return []
-        try:
-            offer = conversation.resume_offer(CONTENT.get(), place_of(tracker))
-        except ContentUnavailable:
-            offer = None
+        offer = None
+        if intent in INTERRUPTING:
+            try:
+                offer = conversation.resume_offer(CONTENT.get(), place_of(tracker))
+            except ContentUnavailable:
+                pass
         if offer:
             dispatcher.utter_message(text=offer.text, buttons=offer.buttons)
         return [SlotSet("safety_events", with_record(tracker.get_slot("safety_events"), record))]

@@ -139,3 +139,15 @@ def test_a_broken_lexicon_edit_keeps_the_last_good_version(tmp_path) -> None:
     assert detect("i want to die", store.get())
     path.write_text("types:\n  danger_now:\n    patterns: ['(unclosed']\n")
     assert detect("i want to die", store.get())
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("my son has just told me the men at the flat abused him", "child_disclosure"),
+        ("someone is threatening to send her naked photos to the whole school", "online_abuse"),
+        ("he says he'll post the video unless my lad pays him £200", "online_abuse"),
+    ],
+)
+def test_disclosures_and_image_threats_open_their_guidance(message: str, intent: str) -> None:
+    assert detect(message, LEXICON)[0].intent == intent

@@ -24,6 +24,7 @@ _WORD = re.compile(r"[a-z']+|n't")
 @dataclass(frozen=True)
 class SafetyType:
     name: str
+    intent: str
     priority: int
     patterns: tuple[re.Pattern[str], ...]
     ignore_quoted: bool
@@ -39,6 +40,7 @@ class Lexicon:
 @dataclass(frozen=True)
 class Detection:
     type: str
+    intent: str
     pattern: str
     matched: str
 
@@ -59,7 +61,15 @@ def load_lexicon(path: Path) -> Lexicon:
                 raise LexiconError(f"{path.name}: {name}, pattern {index}: {exc}") from exc
         if not compiled:
             raise LexiconError(f"{path.name}: {name} has no patterns")
-        types.append(SafetyType(name, int(spec.get("priority", 99)), tuple(compiled), bool(spec.get("ignore_quoted"))))
+        types.append(
+            SafetyType(
+                name=name,
+                intent=str(spec.get("intent") or name),
+                priority=int(spec.get("priority", 99)),
+                patterns=tuple(compiled),
+                ignore_quoted=bool(spec.get("ignore_quoted")),
+            )
+        )
     negation = data.get("negation") or {}
     words = frozenset(str(w).replace("'", "") for w in negation.get("words") or [])
     return Lexicon(tuple(sorted(types, key=lambda t: t.priority)), words, int(negation.get("window", 3)))
@@ -90,7 +100,7 @@ def _scan(message: str, lexicon: Lexicon, *, negated: bool) -> list[Detection]:
                 (m for m in pattern.finditer(haystack) if _negated(haystack, m.start(), lexicon) == negated), None
             )
             if match:
-                found.append(Detection(safety_type.name, pattern.pattern, match.group(0)))
+                found.append(Detection(safety_type.name, safety_type.intent, pattern.pattern, match.group(0)))
                 break
     return found
 

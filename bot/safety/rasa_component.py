@@ -33,7 +33,7 @@ def apply_safety_net(data: dict[str, Any], store: LexiconStore) -> dict[str, Any
     detections = detect(text, lexicon)
     ranking = [r for r in data.get(INTENT_RANKING_KEY) or [] if isinstance(r, dict)]
     if detections:
-        top = detections[0].type
+        top = detections[0].intent
         data[INTENT] = {"name": top, "confidence": 1.0}
         data[INTENT_RANKING_KEY] = [data[INTENT]] + [r for r in ranking if r.get("name") != top]
         data[SAFETY_KEY] = {"types": [d.type for d in detections], "source": "lexicon"}

@@ -9,7 +9,10 @@ SAFETY_TYPES = {
     "missing_now": "child_missing",
     "parent_crisis": "parent_at_risk",
     "confront_perpetrator": "confronting_abuser",
+    "child_disclosure": "child_disclosed_abuse",
 }
+# Safety replies that interrupt whatever the parent was doing, so a way back is offered.
+INTERRUPTING = frozenset({"danger_now", "missing_now", "parent_crisis", "confront_perpetrator"})
 
 
 def safety_record(intent: str, now: datetime | None = None) -> dict[str, str] | None:
