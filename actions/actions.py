@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -120,10 +121,8 @@ class ActionRecordSafety(Action):
             return []
         offer = None
         if intent in INTERRUPTING:
-            try:
+            with contextlib.suppress(ContentUnavailable):
                 offer = conversation.resume_offer(CONTENT.get(), place_of(tracker))
-            except ContentUnavailable:
-                pass
         if offer:
             dispatcher.utter_message(text=offer.text, buttons=offer.buttons)
         return [SlotSet("safety_events", with_record(tracker.get_slot("safety_events"), record))]

@@ -151,3 +151,35 @@ def test_a_broken_lexicon_edit_keeps_the_last_good_version(tmp_path) -> None:
 )
 def test_disclosures_and_image_threats_open_their_guidance(message: str, intent: str) -> None:
     assert detect(message, LEXICON)[0].intent == intent
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what should i do if my son hasn't come home yet",
+        "my son goes missing every weekend and he hasn't come back yet",
+        "she always comes home by 10 but hasn't come home tonight",
+        "he hasn't been home for days, he keeps doing this",
+        "she's missing again, it happens every time she sees him",
+        "he went missing three times last month and he's missing again now",
+    ],
+)
+def test_a_child_missing_now_is_caught_even_beside_talk_of_habits(message: str) -> None:
+    assert top(message) == "missing_now"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "he went missing three times last month, what else can i do",
+        "if she goes missing again who do i ring",
+        "he goes missing for days at a time, is there a plan i can make",
+        "what details help the police find a missing teenager",
+        "should i punish him for running off",
+        "my lad has started staying out all night and wont say where",
+        "how do i get nude images of my child taken off the internet",
+        "can a child be trafficked inside the uk for drugs",
+    ],
+)
+def test_habits_and_general_questions_are_left_to_the_topics(message: str) -> None:
+    assert top(message) not in ("missing_now", "danger_now")

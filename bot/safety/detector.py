@@ -28,6 +28,8 @@ class SafetyType:
     priority: int
     patterns: tuple[re.Pattern[str], ...]
     ignore_quoted: bool
+    # A match does not count where its clause also matches one of these ("when she goes missing").
+    not_in_clause_with: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,16 +51,21 @@ class LexiconError(ValueError):
     """The lexicon file is malformed; the message says where."""
 
 
+def _compile(patterns: list[object], where: str) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for index, pattern in enumerate(patterns, start=1):
+        try:
+            compiled.append(re.compile(str(pattern)))
+        except re.error as exc:
+            raise LexiconError(f"{where}, pattern {index}: {exc}") from exc
+    return tuple(compiled)
+
+
 def load_lexicon(path: Path) -> Lexicon:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     types = []
     for name, spec in (data.get("types") or {}).items():
-        compiled = []
-        for index, pattern in enumerate(spec.get("patterns") or [], start=1):
-            try:
-                compiled.append(re.compile(str(pattern)))
-            except re.error as exc:
-                raise LexiconError(f"{path.name}: {name}, pattern {index}: {exc}") from exc
+        compiled = _compile(spec.get("patterns") or [], f"{path.name}: {name}")
         if not compiled:
             raise LexiconError(f"{path.name}: {name} has no patterns")
         types.append(
@@ -66,8 +73,11 @@ def load_lexicon(path: Path) -> Lexicon:
                 name=name,
                 intent=str(spec.get("intent") or name),
                 priority=int(spec.get("priority", 99)),
-                patterns=tuple(compiled),
+                patterns=compiled,
                 ignore_quoted=bool(spec.get("ignore_quoted")),
+                not_in_clause_with=_compile(
+                    spec.get("not_in_clause_with") or [], f"{path.name}: {name}, not_in_clause_with"
+                ),
             )
         )
     negation = data.get("negation") or {}
@@ -81,12 +91,27 @@ def tidy(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _clause_start(text: str, start: int) -> int:
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text[:start])]
+    return breaks[-1] if breaks else 0
+
+
+def _clause_end(text: str, end: int) -> int:
+    found = _CLAUSE_BREAK.search(text, end)
+    return found.start() if found else len(text)
+
+
 def _negated(text: str, start: int, lexicon: Lexicon) -> bool:
-    before = text[:start]
-    clause_starts = [m.end() for m in _CLAUSE_BREAK.finditer(before)]
-    clause = before[clause_starts[-1] :] if clause_starts else before
-    words = _WORD.findall(clause)[-lexicon.negation_window :]
+    words = _WORD.findall(text[_clause_start(text, start) : start])[-lexicon.negation_window :]
     return any(w.endswith("n't") or w.replace("'", "") in lexicon.negation_words for w in words)
+
+
+def _qualified_away(text: str, match: re.Match[str], safety_type: SafetyType) -> bool:
+    """The match sits in a clause that makes it a habit or a what-if, not something happening now."""
+    if not safety_type.not_in_clause_with:
+        return False
+    clause = text[_clause_start(text, match.start()) : _clause_end(text, match.end())]
+    return any(pattern.search(clause) for pattern in safety_type.not_in_clause_with)
 
 
 def _scan(message: str, lexicon: Lexicon, *, negated: bool) -> list[Detection]:
@@ -97,7 +122,12 @@ def _scan(message: str, lexicon: Lexicon, *, negated: bool) -> list[Detection]:
         haystack = unquoted if safety_type.ignore_quoted else text
         for pattern in safety_type.patterns:
             match = next(
-                (m for m in pattern.finditer(haystack) if _negated(haystack, m.start(), lexicon) == negated), None
+                (
+                    m
+                    for m in pattern.finditer(haystack)
+                    if _negated(haystack, m.start(), lexicon) == negated and not _qualified_away(haystack, m, safety_type)
+                ),
+                None,
             )
             if match:
                 found.append(Detection(safety_type.name, safety_type.intent, pattern.pattern, match.group(0)))
