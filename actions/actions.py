@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import contextlib
 from typing import Any
 
@@ -38,11 +39,15 @@ def send(dispatcher: CollectingDispatcher, tracker: Tracker, turn: conversation.
     return events
 
 
-class ContentAction(Action):
-    """Runs `respond`; if the content cannot be read at all, still gives the emergency numbers."""
+class ContentAction(Action, abc.ABC):
+    """Runs `respond`; if the content cannot be read at all, still gives the emergency numbers.
 
+    Abstract, so that rasa-sdk registers only the concrete actions below.
+    """
+
+    @abc.abstractmethod
     def respond(self, tracker: Tracker) -> conversation.Turn:
-        raise NotImplementedError
+        """What to say, from the live content and the tracker."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         try:

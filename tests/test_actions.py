@@ -79,3 +79,15 @@ def test_unreadable_content_still_gives_the_emergency_response(tmp_path: Path, m
     messages, events = run(project_actions.ActionShowMenu(), tracker("menu"))
     assert [m["response"] for m in messages] == ["utter_help_now"]
     assert events == []
+
+
+def test_the_action_server_registers_every_action_the_domain_names() -> None:
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    from bot.config import PROJECT_ROOT
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain_actions = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["actions"]
+    assert set(executor.actions) == set(domain_actions)

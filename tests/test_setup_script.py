@@ -36,3 +36,11 @@ def test_setup_without_python_310_fails_with_a_clear_message(tmp_path: Path) -> 
     assert "Python 3.10 was not found" in result.stderr
     assert "pyenv install 3.10" in result.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+def test_endpoints_take_the_action_server_address_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.utils.endpoints import read_endpoint_config
+
+    monkeypatch.setenv("ACTION_SERVER_URL", "http://localhost:5999/webhook")
+    endpoint = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "action_endpoint")
+    assert endpoint is not None and endpoint.url == "http://localhost:5999/webhook"
