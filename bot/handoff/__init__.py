@@ -1,0 +1,1 @@
+"""The self-referral hand-off to the National Parent Support Team."""
