@@ -13,9 +13,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import conversation
 from bot.config import load_settings
 from bot.content.store import ContentStore, ContentUnavailable
+from bot.handoff import form as referral_form
 from bot.safety.records import INTERRUPTING, safety_record, with_record
 
 CONTENT = ContentStore(load_settings().content_dir)
+REFERRAL_FORM = "referral_form"
 
 
 def latest_intent(tracker: Tracker) -> str:
@@ -127,7 +129,9 @@ class ActionRecordSafety(Action):
         offer = None
         if intent in INTERRUPTING:
             with contextlib.suppress(ContentUnavailable):
-                offer = conversation.resume_offer(CONTENT.get(), place_of(tracker))
+                content = CONTENT.get()
+                in_referral = tracker.active_loop_name == REFERRAL_FORM
+                offer = referral_form.resume_offer(content) if in_referral else conversation.resume_offer(content, place_of(tracker))
         if offer:
             dispatcher.utter_message(text=offer.text, buttons=offer.buttons)
         return [SlotSet("safety_events", with_record(tracker.get_slot("safety_events"), record))]

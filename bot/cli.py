@@ -58,10 +58,13 @@ def web(args: argparse.Namespace) -> int:
     from aiohttp import web as aiohttp_web
 
     from bot.web.app import create_app
+    from bot.web.background import add_background_work
 
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    aiohttp_web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port, print=None)
+    app = create_app(settings)
+    add_background_work(app)
+    aiohttp_web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
     return 0
 
 
@@ -71,6 +74,78 @@ def run(args: argparse.Namespace) -> int:
     # `kill` (SIGTERM) stops the three services as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     return run_all()
+
+
+def env_complete(args: argparse.Namespace) -> int:
+    from bot.envfile import complete_env
+
+    added = complete_env(PROJECT_ROOT / ".env", PROJECT_ROOT / ".env.example")
+    if added:
+        print(f"Added to .env: {', '.join(added)}")
+    return 0
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    from bot.storage.config import database_url
+    from bot.storage.migrate import upgrade
+
+    upgrade(database_url())
+    print("Database schema is up to date.")
+    return 0
+
+
+def _referral_store():  # type: ignore[no-untyped-def]
+    from bot.storage.crypto import Cipher
+    from bot.storage.repository import ReferralStore, make_engine
+
+    return ReferralStore(make_engine(), Cipher.from_env())
+
+
+def referrals_purge(args: argparse.Namespace) -> int:
+    from bot.storage.config import retention_days
+
+    days = args.days or retention_days()
+    deleted = _referral_store().purge_older_than(days, actor="cli")
+    print(f"Deleted {deleted} referral(s) older than {days} days.")
+    return 0
+
+
+def referrals_erase(args: argparse.Namespace) -> int:
+    from bot.handoff.reference import normalise_reference
+
+    reference = normalise_reference(args.reference)
+    if reference is None:
+        print(f"'{args.reference}' is not a reference code (8 letters and digits, like ACDE-FG34).", file=sys.stderr)
+        return 2
+    if not _referral_store().erase(reference, actor="cli"):
+        print(f"No referral {reference} (it may already have been deleted).", file=sys.stderr)
+        return 1
+    print(f"Referral {reference} erased.")
+    return 0
+
+
+def referrals_drain(args: argparse.Namespace) -> int:
+    from bot.storage.crypto import Cipher
+    from bot.storage.repository import SpoolDirectory
+
+    saved = SpoolDirectory.from_env(Cipher.from_env()).drain(_referral_store())
+    print(f"Saved {saved} spooled referral(s) to the database.")
+    return 0
+
+
+def referrals_rotate_key(args: argparse.Namespace) -> int:
+    from bot.storage.keys import retire_old_keys, start_key_rotation
+
+    if args.retire:
+        count = retire_old_keys(PROJECT_ROOT / ".env")
+        print(f"Re-encrypted {count} referral(s) with the newest key and removed the older keys from .env.")
+    else:
+        count = start_key_rotation(PROJECT_ROOT / ".env")
+        print(
+            f"New key added first in .env; {count} referral(s) re-encrypted with it. Restart the services, "
+            "then run `python -m bot referrals rotate-key --retire` to remove the old keys."
+        )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +161,29 @@ def build_parser() -> argparse.ArgumentParser:
     content.add_parser("sync-domain", help="copy the help_now message into domain.yml").set_defaults(
         handler=content_sync_domain
     )
+
+    env = commands.add_parser("env", help="the .env file").add_subparsers(dest="env_command", required=True)
+    env.add_parser("complete", help="add settings that .env lacks, with fresh secrets").set_defaults(
+        handler=env_complete
+    )
+    db = commands.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="create or migrate the tables (Alembic)").set_defaults(handler=db_upgrade)
+
+    referrals = commands.add_parser("referrals", help="stored self-referrals").add_subparsers(
+        dest="referrals_command", required=True
+    )
+    purge = referrals.add_parser("purge", help="delete referrals older than REFERRAL_RETENTION_DAYS")
+    purge.add_argument("--days", type=int, help="override the retention period")
+    purge.set_defaults(handler=referrals_purge)
+    erase = referrals.add_parser("erase", help="delete one referral by its reference code")
+    erase.add_argument("reference")
+    erase.set_defaults(handler=referrals_erase)
+    referrals.add_parser("drain", help="save referrals spooled while the database was down").set_defaults(
+        handler=referrals_drain
+    )
+    rotate = referrals.add_parser("rotate-key", help="encrypt stored referrals with a new key")
+    rotate.add_argument("--retire", action="store_true", help="second step: remove the older keys")
+    rotate.set_defaults(handler=referrals_rotate_key)
 
     train_parser = commands.add_parser("train", help="train a model if data, domain or config changed")
     train_parser.add_argument("--force", action="store_true")

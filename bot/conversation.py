@@ -158,7 +158,6 @@ SMALL_TALK_MESSAGES = {
     "deny": "deny",
     "bot_challenge": "bot_challenge",
     "out_of_scope": "out_of_scope",
-    "talk_to_someone": "talk_to_someone",
 }
 
 

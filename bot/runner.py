@@ -12,6 +12,8 @@ import urllib.request
 from dataclasses import dataclass
 
 from bot.config import PROJECT_ROOT, Settings, load_settings
+from bot.storage.config import database_url
+from bot.storage.migrate import upgrade
 from bot.training import MODEL_PATH
 
 
@@ -95,7 +97,13 @@ def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) 
         raise SystemExit("RASA_TOKEN is empty in .env: the Rasa HTTP API must never run without a token.")
     if not MODEL_PATH.exists():
         raise SystemExit(f"No trained model at {MODEL_PATH}. Run `make train` first.")
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT)}
+    upgrade(database_url())  # the schema is current before anything writes to it
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "DATABASE_URL": database_url(),  # endpoints.yml needs it set, even when .env leaves it to the default
+    }
     started: list[Service] = []
     try:
         for service in services(settings):

@@ -51,5 +51,8 @@ if [ ! -f .env ]; then
   sed "s|^RASA_TOKEN=.*|RASA_TOKEN=$token|" .env.example > .env
   chmod 600 .env
 fi
+# An .env from before a setting existed gets it (secrets freshly generated), without touching the rest.
+.venv/bin/python -m bot env complete
 
+.venv/bin/python -m bot db upgrade
 .venv/bin/python -m bot train

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.content.check import REQUIRED_MESSAGES
+from bot.content.check import REQUIRED_MESSAGES, REQUIRED_REFERRAL_MESSAGES
+from bot.handoff.summary import FIELD_ORDER
+from bot.handoff.validation import ERROR_CODES
 
 SERVICES = {
     "services": [
@@ -58,14 +60,32 @@ def messages() -> dict:
     return {"messages": data}
 
 
+def referral() -> dict:
+    """Wording for every question, re-ask and step of the self-referral."""
+    return {
+        "consent": {"text": "May I pass your details on? " + PLAIN},
+        "questions": {
+            name: {"text": f"Question about {name}?", "answers": ["Yes", "No"] if name.startswith("safe") else []}
+            for name in (*FIELD_ORDER, "include_transcript")
+        },
+        "re_ask": {code: f"Sorry, {code}. " + PLAIN for code in ERROR_CODES},
+        "messages": {name: {"text": f"{name} {{reference}}. " + PLAIN} for name in REQUIRED_REFERRAL_MESSAGES},
+    }
+
+
 def write_content(
-    root: Path, topics: list[dict] | None = None, services: dict | None = None, message_data: dict | None = None
+    root: Path,
+    topics: list[dict] | None = None,
+    services: dict | None = None,
+    message_data: dict | None = None,
+    referral_data: dict | None = None,
 ) -> Path:
     """Write a content folder at root/content and return it."""
     root = root / "content"
     (root / "topics").mkdir(parents=True, exist_ok=True)
     (root / "services.yml").write_text(yaml.safe_dump(services or SERVICES, sort_keys=False))
     (root / "messages.yml").write_text(yaml.safe_dump(message_data or messages(), sort_keys=False))
+    (root / "referral.yml").write_text(yaml.safe_dump(referral_data or referral(), sort_keys=False))
     for item in topics if topics is not None else [topic()]:
         (root / "topics" / f"{item['id']}.yml").write_text(yaml.safe_dump(item, sort_keys=False))
     return root

@@ -38,9 +38,13 @@ def test_setup_without_python_310_fails_with_a_clear_message(tmp_path: Path) -> 
     assert not (tmp_path / ".venv").exists()
 
 
-def test_endpoints_take_the_action_server_address_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_endpoints_take_the_action_server_and_database_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from rasa.utils.endpoints import read_endpoint_config
 
     monkeypatch.setenv("ACTION_SERVER_URL", "http://localhost:5999/webhook")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/conversations.db")
     endpoint = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "action_endpoint")
     assert endpoint is not None and endpoint.url == "http://localhost:5999/webhook"
+    tracker_store = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "tracker_store")
+    assert tracker_store is not None and tracker_store.type == "SQL"
+    assert tracker_store.url == "sqlite:////tmp/conversations.db"

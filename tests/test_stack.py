@@ -57,9 +57,15 @@ def content_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stack(content_copy: Path) -> Iterator[list[Service]]:
-    saved = {key: os.environ.get(key) for key in [*PORTS, "CONTENT_DIR"]}
-    os.environ.update(PORTS, CONTENT_DIR=str(content_copy))
+def stack_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('stack-db') / 'parent_support.db'}"
+
+
+@pytest.fixture(scope="module")
+def stack(content_copy: Path, stack_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Service]]:
+    spool = str(tmp_path_factory.mktemp("stack-spool"))
+    saved = {key: os.environ.get(key) for key in [*PORTS, "CONTENT_DIR", "DATABASE_URL", "REFERRAL_SPOOL_DIR"]}
+    os.environ.update(PORTS, CONTENT_DIR=str(content_copy), DATABASE_URL=stack_database, REFERRAL_SPOOL_DIR=spool)
     running = start_all(load_settings())
     yield running
     stop(running)
@@ -179,6 +185,109 @@ def test_danger_inside_a_topic_comes_first_then_offers_the_way_back(stack) -> No
     assert texts(chat(resume[0], sender=sender)) == texts(step)
 
 
+REFERRAL_ANSWERS = [
+    ("/affirm", "call you"),
+    ("Sam", "get in touch"),
+    ("Phone call", "number"),
+    ("07700 900123", "leave a message"),
+    ("Yes", "say who they are"),
+    ("No", "best time"),
+    ("Evenings", "England or Wales"),
+    ("England", "council area"),
+    ("Leeds", "relationship"),
+    ("Mum", "How old"),
+    ("14", "worried"),
+    ("Criminal exploitation", "missing right now"),
+    ("No", "involved"),
+    ("Police", "crime reference"),
+    ("prefer not to say", "help with"),
+    ("Some advice on what to do next, please", "copy of this chat"),
+    ("No", "Here is what I will send"),
+]
+
+
+def start_referral(sender: str) -> None:
+    consent = texts(chat("could someone from your team phone me please", sender=sender))
+    assert "not an emergency service" in consent and "12 months" in consent
+
+
+def test_a_whole_referral_over_http_is_stored_encrypted_with_its_summary(stack, stack_database: str) -> None:
+    from bot.storage.crypto import Cipher
+    from bot.storage.repository import ReferralStore, make_engine
+
+    sender = "referral-whole-0001"
+    start_referral(sender)
+    for answer, next_question in REFERRAL_ANSWERS:
+        reply = texts(chat(answer, sender=sender))
+        assert next_question in reply, (answer, reply)
+    done = texts(chat("/affirm", sender=sender))
+    reference = next(word.rstrip(".") for word in done.split() if len(word.rstrip(".")) == 9 and word[4] == "-")
+    stored = ReferralStore(make_engine(stack_database), Cipher.from_env()).get(reference)
+    assert stored is not None
+    assert stored.summary["contact"] == {
+        "preferred_name": "Sam",
+        "method": "phone",
+        "phone": "+447700900123",
+        "email": None,
+        "safe_to_leave_message": True,
+        "safe_to_say_who_is_calling": False,
+        "best_times": ["evening"],
+    }
+    assert stored.summary["agencies"] == {"involved": ["police"], "crime_reference": None}
+    assert stored.summary["conversation"]["channel"] == "rest"
+
+
+def test_a_wrong_answer_is_asked_again_and_an_answer_can_be_changed(stack) -> None:
+    sender = "referral-change-0001"
+    start_referral(sender)
+    chat("/affirm", sender=sender)
+    chat("Sam", sender=sender)
+    chat("Phone call", sender=sender)
+    assert "number" in texts(chat("12", sender=sender)).lower()
+    for answer, _ in REFERRAL_ANSWERS[3:]:
+        chat(answer, sender=sender)
+    chat('/referral_change{"field":"area"}', sender=sender)
+    review = texts(chat("Bradford", sender=sender))
+    assert "Bradford" in review and "Leeds" not in review
+
+
+def test_stop_in_the_middle_keeps_nothing(stack) -> None:
+    sender = "referral-stop-0001"
+    start_referral(sender)
+    chat("/affirm", sender=sender)
+    chat("Sam", sender=sender)
+    assert "nothing you told me has been kept" in texts(chat("stop", sender=sender))
+    start_referral(sender)
+    assert "call you" in texts(chat("/affirm", sender=sender))  # starts again from the first question
+
+
+def test_danger_in_the_middle_of_the_referral_comes_first_and_nothing_is_lost(stack) -> None:
+    sender = "referral-danger-0001"
+    start_referral(sender)
+    chat("/affirm", sender=sender)
+    chat("Sam", sender=sender)
+    reply = chat("they've got my daughter in a car and are driving off with her", sender=sender)
+    assert reply[0]["text"].startswith("Call 999")
+    assert any(b["payload"] == "/referral_resume" for m in reply for b in m["buttons"])
+    assert "get in touch" in texts(chat("/referral_resume", sender=sender))  # the name is kept
+
+
+@needs_eval
+@pytest.mark.parametrize("behaviour", SAFETY)
+def test_every_safety_line_gets_the_right_help_first_inside_the_referral(stack, behaviour: str) -> None:
+    failures = []
+    for index, line in enumerate(BEHAVIOURS[behaviour]):
+        sender = f"form-{behaviour}-{index}"
+        start_referral(sender)
+        chat("/affirm", sender=sender)
+        chat("Sam", sender=sender)
+        reply = chat(line, sender=sender)
+        if not meets_requirement(behaviour, reply):
+            failures.append((line, reply[0]["text"][:80] if reply else None))
+    assert failures == []
+
+
+# Last: it stops the action server for the rest of the module.
 def test_help_now_and_danger_work_with_the_action_server_down(stack) -> None:
     action_server = next(s for s in stack if s.name == "action server")
     os.killpg(action_server.process.pid, signal.SIGTERM)

@@ -29,7 +29,6 @@ REQUIRED_MESSAGES = (
     "affirm",
     "deny",
     "topic_end",
-    "talk_to_someone",
     "help_now",
     "content_unavailable",
     "resume",
@@ -37,6 +36,20 @@ REQUIRED_MESSAGES = (
     "safety_missing_now",
     "safety_parent_crisis",
     "safety_confront",
+)
+
+REFERRAL_FILE = "content/referral.yml"
+# Messages the self-referral relies on (see actions/referral.py).
+REQUIRED_REFERRAL_MESSAGES = (
+    "declined",
+    "cancelled",
+    "review",
+    "change",
+    "submitted",
+    "submitted_urgent",
+    "submit_delayed",
+    "submit_failed",
+    "resume_form",
 )
 
 # A run of digits, possibly split by single spaces, not part of a word or a hyphenated run like 5-4-3.
@@ -74,6 +87,15 @@ def text_blocks(content: Content) -> Iterator[TextBlock]:
                 yield TextBlock(topic.file, f"{where} (tell me more)", step.more)
     for message in content.messages.values():
         yield TextBlock("content/messages.yml", f'message "{message.id}"', message.text, message.buttons)
+    referral = content.referral
+    if referral.consent:
+        yield TextBlock(REFERRAL_FILE, "consent", referral.consent)
+    for question in referral.questions.values():
+        yield TextBlock(REFERRAL_FILE, f'question "{question.field}"', question.text)
+    for code, text in referral.re_ask.items():
+        yield TextBlock(REFERRAL_FILE, f're_ask "{code}"', text)
+    for message in referral.messages.values():
+        yield TextBlock(REFERRAL_FILE, f'message "{message.id}"', message.text, message.buttons)
 
 
 def inline_numbers(text: str) -> list[str]:
@@ -118,6 +140,7 @@ def structural_findings(content: Content) -> list[Finding]:
     for message_id in REQUIRED_MESSAGES:
         if message_id not in content.messages:
             findings.append(Finding("error", "content/messages.yml", "", f'missing message "{message_id}"'))
+    findings += _referral_findings(content)
     intents: dict[str, str] = {}
     for topic in content.topics.values():
         if topic.intent and topic.intent in intents:
@@ -132,6 +155,20 @@ def structural_findings(content: Content) -> list[Finding]:
         elif topic.intent:
             intents[topic.intent] = topic.id
     return findings
+
+
+def _referral_findings(content: Content) -> list[Finding]:
+    """Every question the form asks, every re-ask it may need and every step have wording."""
+    from bot.handoff.summary import FIELD_ORDER
+    from bot.handoff.validation import ERROR_CODES
+
+    referral = content.referral
+    missing = [f'question "{name}"' for name in (*FIELD_ORDER, "include_transcript") if name not in referral.questions]
+    missing += [f're_ask "{code}"' for code in sorted(ERROR_CODES) if code not in referral.re_ask]
+    missing += [f'message "{name}"' for name in REQUIRED_REFERRAL_MESSAGES if name not in referral.messages]
+    if not referral.consent:
+        missing.append("consent")
+    return [Finding("error", REFERRAL_FILE, where, "missing: the self-referral needs this wording") for where in missing]
 
 
 def readability(text: str) -> float | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from bot.content.models import Button, Content, Finding, Message, Service, Step, Topic
+from bot.content.models import Button, Content, Finding, Message, Question, ReferralWording, Service, Step, Topic
 
 SERVICE_DETAIL_FIELDS = ("phone", "text", "email", "website", "hours", "about")
 
@@ -184,6 +184,10 @@ def load_messages(path: Path, root: Path) -> tuple[dict[str, Message], list[Find
     raw_messages = data.get("messages") if isinstance(data, dict) else None
     if data is not None and not isinstance(raw_messages, dict):
         collector.error("", 'the file needs a "messages:" section')
+    return _messages(raw_messages, collector), collector.findings
+
+
+def _messages(raw_messages: Any, collector: _Collector) -> dict[str, Message]:
     messages: dict[str, Message] = {}
     for message_id, raw in (raw_messages or {}).items():
         where = f'message "{message_id}"'
@@ -197,7 +201,45 @@ def load_messages(path: Path, root: Path) -> tuple[dict[str, Message], list[Find
             buttons=_buttons(raw.get("buttons"), where, collector),
             domain_response=bool(raw.get("domain_response", False)),
         )
-    return messages, collector.findings
+    return messages
+
+
+def load_referral(path: Path, root: Path) -> tuple[ReferralWording, list[Finding]]:
+    """The self-referral wording: consent, one question per answer, re-asks and messages."""
+    collector = _Collector(_relative(path, root))
+    data = _read_yaml(path, root, collector)
+    if not isinstance(data, dict):
+        if data is not None:
+            collector.error("", "the file should have consent, questions, re_ask and messages sections")
+        return ReferralWording(), collector.findings
+    consent = ""
+    if isinstance(data.get("consent"), dict):
+        consent = collector.required_text(data["consent"], "text", "consent")
+    else:
+        collector.error("consent", 'missing "consent:" with a text')
+    questions: dict[str, Question] = {}
+    for field_name, raw in (data.get("questions") or {}).items():
+        where = f'question "{field_name}"'
+        if not isinstance(raw, dict):
+            collector.error(where, "each question needs a text (and optional answers)")
+            continue
+        answers = raw.get("answers") or []
+        if not isinstance(answers, list) or not all(isinstance(a, (str, int)) for a in answers):
+            collector.error(where, '"answers" should be a list of short replies')
+            answers = []
+        questions[str(field_name)] = Question(
+            field=str(field_name),
+            text=collector.required_text(raw, "text", where),
+            answers=tuple(str(a).strip() for a in answers),
+        )
+    re_ask = {}
+    for code, text in (data.get("re_ask") or {}).items():
+        if not isinstance(text, str) or not text.strip():
+            collector.error(f're_ask "{code}"', "each re-ask needs some text")
+            continue
+        re_ask[str(code)] = text.strip()
+    messages = _messages(data.get("messages"), collector)
+    return ReferralWording(consent=consent, questions=questions, re_ask=re_ask, messages=messages), collector.findings
 
 
 def load_content(root: Path) -> tuple[Content, list[Finding]]:
@@ -212,7 +254,12 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
     if messages_path.exists():
         messages, found = load_messages(messages_path, root)
         findings.extend(found)
-    for path in (services_path, messages_path):
+    referral_path = root / "referral.yml"
+    referral = ReferralWording()
+    if referral_path.exists():
+        referral, found = load_referral(referral_path, root)
+        findings.extend(found)
+    for path in (services_path, messages_path, referral_path):
         if not path.exists():
             findings.append(Finding("error", _relative(path, root), "", "this file is missing"))
     topics: dict[str, Topic] = {}
@@ -227,4 +274,4 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
             )
             continue
         topics[topic.id] = topic
-    return Content(services=services, topics=topics, messages=messages, root=root), findings
+    return Content(services=services, topics=topics, messages=messages, referral=referral, root=root), findings

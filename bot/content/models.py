@@ -80,12 +80,32 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Question:
+    """One question of the self-referral, with quick replies that send their own words."""
+
+    field: str
+    text: str
+    answers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReferralWording:
+    """What the assistant says during the self-referral (content/referral.yml)."""
+
+    consent: str = ""
+    questions: dict[str, Question] = field(default_factory=dict)
+    re_ask: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, Message] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything loaded from the content folder."""
 
     services: dict[str, Service] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
+    referral: ReferralWording = field(default_factory=ReferralWording)
     root: Path = Path(".")
 
     def menu_topics(self) -> list[Topic]:

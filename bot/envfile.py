@@ -1,0 +1,37 @@
+"""Keep `.env` complete: settings added to `.env.example` since `.env` was made are filled in.
+
+Secrets are generated fresh, never copied from the example; values already in `.env` are never changed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from dotenv import dotenv_values, set_key
+
+from bot.storage.crypto import generate_key
+
+GENERATED: dict[str, Callable[[], str]] = {
+    "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
+    "DATA_ENCRYPTION_KEYS": generate_key,
+}
+
+
+def complete_env(env_path: Path, example_path: Path) -> list[str]:
+    """Add every setting of the example that `.env` lacks (or a generated secret left empty); returns their names."""
+    example = dotenv_values(example_path)
+    current = dotenv_values(env_path) if env_path.exists() else {}
+    added = []
+    for key, default in example.items():
+        missing = key not in current
+        empty_secret = key in GENERATED and not (current.get(key) or "").strip()
+        if not (missing or empty_secret):
+            continue
+        value = GENERATED[key]() if key in GENERATED else (default or "")
+        set_key(str(env_path), key, value, quote_mode="never")
+        added.append(key)
+    if env_path.exists():
+        env_path.chmod(0o600)
+    return added

@@ -1,0 +1,143 @@
+"""The self-referral conversation: which questions to ask, what to say, and what the answers mean.
+
+Pure functions of (content, slot values). The Rasa form and actions in actions/referral.py only
+read the tracker, call these and send the result, so this logic is tested without a Rasa server.
+Each answer lives in a slot named after the contract's field (bot/handoff/summary.py FIELD_ORDER).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.content.models import Content
+from bot.content.render import render
+from bot.conversation import BotMessage, expand_buttons
+from bot.handoff.summary import FIELD_ORDER, REVIEW_LABELS, question_applies, render_parent_review
+from bot.handoff.validation import VALIDATORS, validate_contact_phone
+
+# A slot holding this was skipped ("prefer not to say"); a slot holding None was not asked yet.
+SKIPPED = "prefer_not_to_say"
+FORM_FIELDS: tuple[str, ...] = (*FIELD_ORDER, "include_transcript")
+
+AFFIRM, DENY, CANCEL, CHANGE, RESUME = "/affirm", "/deny", "/cancel", "/referral_change", "/referral_resume"
+CONSENT_ACTION = "action_referral_consent"
+SKIP_LABEL, STOP_LABEL = "Prefer not to say", "Stop"
+
+
+def answers_from_slots(slots: Mapping[str, Any]) -> dict[str, Any]:
+    """The contract's answers: skipped and unasked questions are None; the transcript only on a yes."""
+    answers = {name: (None if slots.get(name) == SKIPPED else slots.get(name)) for name in FIELD_ORDER}
+    answers["include_transcript"] = slots.get("include_transcript") is True
+    return answers
+
+
+def required_fields(slots: Mapping[str, Any]) -> list[str]:
+    """The questions that apply, given the answers so far (a phone number only for a call or text...)."""
+    answers = answers_from_slots(slots)
+    return [name for name in FORM_FIELDS if name == "include_transcript" or question_applies(name, answers)]
+
+
+def validate_answer(field_name: str, raw: Any, slots: Mapping[str, Any] | None = None) -> tuple[Any, str | None]:
+    """(slot value, error code). A skip gives SKIPPED; an answer not understood gives (None, code)."""
+    if isinstance(raw, bool):
+        return raw, None  # taken from the intent itself (missing now means yes, the child is missing)
+    text = str(raw or "")
+    if field_name == "contact_phone" and (slots or {}).get("contact_method") == "text":
+        result = validate_contact_phone(text, mobile_only=True)
+    else:
+        result = VALIDATORS[field_name](text)
+    if result.skipped:
+        return SKIPPED, None
+    if result.error:
+        return None, result.error
+    return result.value, None
+
+
+def _answer_button(title: str) -> dict[str, str]:
+    return {"title": title, "payload": title}
+
+
+def question(content: Content, field_name: str) -> BotMessage:
+    wording = content.referral.questions[field_name]
+    buttons = [_answer_button(answer) for answer in wording.answers]
+    buttons += [_answer_button(SKIP_LABEL), {"title": STOP_LABEL, "payload": CANCEL}]
+    return BotMessage(render(wording.text, content.services), buttons)
+
+
+def re_ask(content: Content, field_name: str, error_code: str) -> BotMessage:
+    """Why the answer did not work, then the same question again with its buttons."""
+    text = content.referral.re_ask.get(error_code) or content.referral.re_ask["text_unclear"]
+    asked = question(content, field_name)
+    return BotMessage(render(text, content.services), asked.buttons)
+
+
+def consent(content: Content) -> BotMessage:
+    buttons = [{"title": "Yes, go ahead", "payload": AFFIRM}, {"title": "No, not now", "payload": DENY}]
+    return BotMessage(render(content.referral.consent, content.services), buttons)
+
+
+def referral_message(content: Content, message_id: str, reference: str = "") -> BotMessage:
+    entry = content.referral.messages[message_id]
+    text = render(entry.text, content.services).replace("{reference}", reference)
+    return BotMessage(text, expand_buttons(entry.buttons, content))
+
+
+def review(content: Content, slots: Mapping[str, Any]) -> BotMessage:
+    """Every answer that applies, in order, with a way to send, change one, or stop."""
+    answers = answers_from_slots(slots)
+    asked = set(required_fields(slots))
+    lines = [f"{label}: {value}" for name, label, value in render_parent_review(answers) if name in asked]
+    transcript = "Yes" if answers["include_transcript"] else "No"
+    lines.append(f"Send a copy of this chat: {transcript}")
+    intro = referral_message(content, "review").text
+    buttons = [
+        {"title": "Send it", "payload": AFFIRM},
+        {"title": "Change an answer", "payload": CHANGE},
+        {"title": "Stop, don't send", "payload": CANCEL},
+    ]
+    return BotMessage(intro + "\n\n" + "\n".join(lines), buttons)
+
+
+def resume_offer(content: Content) -> BotMessage:
+    """After an interruption in the middle of the questions: the way back, answers kept."""
+    text = referral_message(content, "resume_form").text
+    return BotMessage(text, [{"title": "Carry on with my details", "payload": RESUME}, {"title": STOP_LABEL, "payload": CANCEL}])
+
+
+def change_choices(content: Content, slots: Mapping[str, Any]) -> BotMessage:
+    """One button per answer the parent can change."""
+    labels = {**REVIEW_LABELS, "include_transcript": "Send a copy of this chat"}
+    buttons = [
+        {"title": labels.get(name, name), "payload": CHANGE + json.dumps({"field": name}, separators=(",", ":"))}
+        for name in required_fields(slots)
+    ]
+    buttons.append({"title": "Send it as it is", "payload": AFFIRM})
+    return BotMessage(referral_message(content, "change").text, buttons)
+
+
+def form_started_at(events: list[dict[str, Any]]) -> datetime | None:
+    """When the parent last agreed to start (the consent step): stable across pauses and changes."""
+    for event in reversed(events):
+        if event.get("event") == "action" and event.get("name") == CONSENT_ACTION:
+            return datetime.fromtimestamp(float(event["timestamp"]), tz=timezone.utc)
+    return None
+
+
+def transcript(events: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """What was said, in order: the parent's words and the assistant's, without button payloads."""
+    lines = []
+    for event in events:
+        text = event.get("text")
+        if event.get("event") not in ("user", "bot") or not text or text.startswith("/"):
+            continue
+        speaker = "parent" if event["event"] == "user" else "assistant"
+        at = datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
+        lines.append({"from": speaker, "text": text, "at": at.isoformat(timespec="seconds")})
+    return lines
+
+
+def has_answers(slots: Mapping[str, Any]) -> bool:
+    return any(slots.get(name) is not None for name in FORM_FIELDS)

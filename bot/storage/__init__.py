@@ -1,0 +1,37 @@
+"""Storage for self-referrals: encrypted at rest, idempotent saves, an outbox for notifications, a spool for outages.
+
+Typical use:
+
+    engine = make_engine()            # DATABASE_URL, default SQLite under var/
+    upgrade()                         # bot.storage.migrate: create or update the tables
+    store = ReferralStore(engine, Cipher.from_env())
+"""
+
+from bot.storage.crypto import Cipher, generate_key
+from bot.storage.repository import (
+    OutboxItem,
+    ReferenceCollision,
+    ReferralInfo,
+    ReferralStore,
+    SavedReferral,
+    SpoolDirectory,
+    StorageError,
+    StorageUnavailable,
+    StoredReferral,
+    make_engine,
+)
+
+__all__ = [
+    "Cipher",
+    "OutboxItem",
+    "ReferenceCollision",
+    "ReferralInfo",
+    "ReferralStore",
+    "SavedReferral",
+    "SpoolDirectory",
+    "StorageError",
+    "StorageUnavailable",
+    "StoredReferral",
+    "generate_key",
+    "make_engine",
+]

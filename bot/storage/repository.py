@@ -1,0 +1,501 @@
+"""Saving and reading self-referrals, the notification outbox, and the spool used when the database is down.
+
+Every write that changes a referral also writes an audit row in the same transaction. Logs and audit
+rows carry references and counts only, never anything the parent said.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, delete, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.storage.config import database_url
+from bot.storage.crypto import Cipher, InvalidToken
+from bot.storage.models import PRIORITIES, AuditLog, Outbox, Referral, utc_now
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCHEMA_VERSION = 1
+NEW_REFERRAL = "new_referral"
+
+
+class StorageError(RuntimeError):
+    """Base class for storage errors."""
+
+
+class StorageUnavailable(StorageError):
+    """The database could not be reached or refused the write: spool the referral instead."""
+
+
+class ReferenceCollision(StorageError):
+    """Another submission already has this reference: generate a new one and save again."""
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for `url` (default DATABASE_URL). SQLite gets foreign keys switched on, for ON DELETE CASCADE."""
+    engine = create_engine(url or database_url(), future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    return engine
+
+
+@dataclass(frozen=True)
+class SavedReferral:
+    id: int
+    reference: str
+    priority: str
+    created_at: datetime
+    created: bool  # False when this submission key was saved before (a retried submit)
+
+
+@dataclass(frozen=True)
+class ReferralInfo:
+    """The plain, non-personal columns of a referral."""
+
+    id: int
+    reference: str
+    schema_version: int
+    priority: str
+    status: str
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    assigned_to: str | None
+
+
+@dataclass(frozen=True)
+class StoredReferral(ReferralInfo):
+    summary: dict
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    referral_id: int
+    kind: str
+    payload: dict
+    attempts: int
+
+
+def _info(row: Referral) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "reference": row.reference,
+        "schema_version": row.schema_version,
+        "priority": row.priority,
+        "status": row.status,
+        "channel": row.channel,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "assigned_to": row.assigned_to,
+    }
+
+
+def _require_aware(name: str, value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime (UTC)")
+
+
+class ReferralStore:
+    """Referrals in the database, encrypted with `cipher`. Thread-safe: each call uses its own session."""
+
+    def __init__(self, engine: Engine, cipher: Cipher, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.engine = engine
+        self.cipher = cipher
+        self._clock = clock
+
+    def _session(self) -> Session:
+        return Session(self.engine, future=True)
+
+    # -- referrals ---------------------------------------------------------------------------------
+
+    def save(
+        self,
+        *,
+        reference: str,
+        submission_key: str,
+        summary: dict,
+        priority: str,
+        channel: str,
+        created_at: datetime,
+        notify: bool,
+        schema_version: int | None = None,
+        actor: str = "system",
+    ) -> SavedReferral:
+        """Save a referral, its outbox row (when `notify`) and an audit row, in one transaction.
+
+        A submission key seen before returns the referral already saved (`created=False`), so a retried
+        submit never makes a duplicate. Raises StorageUnavailable when the database cannot be used, and
+        ReferenceCollision when another submission has this reference.
+        """
+        if priority not in PRIORITIES:
+            raise ValueError(f"priority must be one of {PRIORITIES}, not {priority!r}")
+        _require_aware("created_at", created_at)
+        if schema_version is None:
+            schema_version = int(summary.get("schema_version", DEFAULT_SCHEMA_VERSION))
+        try:
+            existing = self._saved_by_key(submission_key)
+            if existing is not None:
+                return existing
+            now = self._clock()
+            encrypted = self.cipher.encrypt_json(summary)
+            with self._session() as session, session.begin():
+                referral = Referral(
+                    reference=reference,
+                    submission_key=submission_key,
+                    schema_version=schema_version,
+                    priority=priority,
+                    status="new",
+                    channel=channel,
+                    created_at=created_at,
+                    updated_at=now,
+                    summary_encrypted=encrypted,
+                )
+                session.add(referral)
+                session.flush()
+                if notify:
+                    payload = {"reference": reference, "priority": priority, "created_at": created_at.isoformat()}
+                    session.add(
+                        Outbox(
+                            referral_id=referral.id,
+                            kind=NEW_REFERRAL,
+                            payload_json=json.dumps(payload, sort_keys=True),
+                            attempts=0,
+                            next_attempt_at=now,
+                            created_at=now,
+                        )
+                    )
+                session.add(
+                    AuditLog(
+                        at=now,
+                        actor=actor,
+                        action="referral_created",
+                        reference=reference,
+                        detail=f"priority={priority} channel={channel} notify={notify}",
+                    )
+                )
+                saved = SavedReferral(referral.id, reference, priority, created_at, created=True)
+            log.info("referral %s saved (%s)", reference, priority)
+            return saved
+        except IntegrityError:
+            # Lost a race with the same submission (fine: return the winner), or the reference is taken.
+            existing = self._saved_by_key(submission_key)
+            if existing is not None:
+                return existing
+            if self._reference_taken(reference):
+                raise ReferenceCollision(f"reference {reference} is already used by another submission") from None
+            raise
+        except DBAPIError as exc:
+            raise StorageUnavailable(f"the database could not save the referral: {type(exc.orig).__name__}") from exc
+
+    def _saved_by_key(self, submission_key: str) -> SavedReferral | None:
+        with self._session() as session:
+            row = session.execute(
+                select(Referral.id, Referral.reference, Referral.priority, Referral.created_at).where(
+                    Referral.submission_key == submission_key
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        return SavedReferral(row.id, row.reference, row.priority, row.created_at, created=False)
+
+    def _reference_taken(self, reference: str) -> bool:
+        with self._session() as session:
+            return session.execute(select(Referral.id).where(Referral.reference == reference)).first() is not None
+
+    def get(self, reference: str) -> StoredReferral | None:
+        """The referral with its decrypted summary, or None."""
+        with self._session() as session:
+            row = session.execute(select(Referral).where(Referral.reference == reference)).scalar_one_or_none()
+            if row is None:
+                return None
+            return StoredReferral(**_info(row), summary=self.cipher.decrypt_json(row.summary_encrypted))
+
+    def list_recent(self, limit: int = 50, *, status: str | None = None) -> list[ReferralInfo]:
+        """Newest first, plain columns only (nothing is decrypted)."""
+        query = select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(Referral.status == status)
+        with self._session() as session:
+            return [ReferralInfo(**_info(row)) for row in session.execute(query).scalars()]
+
+    # -- retention, erasure, keys --------------------------------------------------------------------
+
+    def purge_older_than(self, days: int, now: datetime | None = None, *, actor: str = "system") -> int:
+        """Delete referrals created more than `days` ago, with their outbox rows. Returns how many."""
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        now = now or self._clock()
+        _require_aware("now", now)
+        cutoff = now - timedelta(days=days)
+        old_ids = select(Referral.id).where(Referral.created_at < cutoff)
+        with self._session() as session, session.begin():
+            session.execute(
+                delete(Outbox).where(Outbox.referral_id.in_(old_ids)).execution_options(synchronize_session=False)
+            )
+            count = session.execute(
+                delete(Referral).where(Referral.created_at < cutoff).execution_options(synchronize_session=False)
+            ).rowcount
+            session.add(
+                AuditLog(
+                    at=self._clock(),
+                    actor=actor,
+                    action="purge",
+                    detail=f"deleted {count} referrals created before {cutoff.date().isoformat()} ({days} days)",
+                )
+            )
+        log.info("purge: %d referrals older than %d days deleted", count, days)
+        return count
+
+    def erase(self, reference: str, *, actor: str = "cli") -> bool:
+        """Delete one referral and its outbox rows (a parent's erasure request). False if there was none."""
+        with self._session() as session, session.begin():
+            referral_id = session.execute(select(Referral.id).where(Referral.reference == reference)).scalar()
+            if referral_id is None:
+                return False
+            session.execute(delete(Outbox).where(Outbox.referral_id == referral_id))
+            session.execute(delete(Referral).where(Referral.id == referral_id))
+            session.add(AuditLog(at=self._clock(), actor=actor, action="erasure", reference=reference))
+        log.info("referral %s erased", reference)
+        return True
+
+    def rotate_keys(self, new_cipher: Cipher, *, actor: str = "cli", batch_size: int = 500) -> int:
+        """Re-encrypt every summary with the newest key of `new_cipher`, which must still hold the old keys.
+
+        Runs in one transaction; afterwards this store uses `new_cipher`, and old keys can be removed.
+        """
+        count = 0
+        with self._session() as session, session.begin():
+            for ids in self._id_batches(session, batch_size):
+                rows = session.execute(select(Referral.id, Referral.summary_encrypted).where(Referral.id.in_(ids)))
+                for row_id, token in rows.all():
+                    session.execute(
+                        update(Referral)
+                        .where(Referral.id == row_id)
+                        .values(summary_encrypted=new_cipher.rotate(token))
+                        .execution_options(synchronize_session=False)
+                    )
+                    count += 1
+            session.add(
+                AuditLog(at=self._clock(), actor=actor, action="key_rotation", detail=f"re-encrypted {count} referrals")
+            )
+        self.cipher = new_cipher
+        log.info("key rotation: %d referrals re-encrypted", count)
+        return count
+
+    @staticmethod
+    def _id_batches(session: Session, size: int) -> Iterator[list[int]]:
+        last = 0
+        while True:
+            ids = list(
+                session.execute(select(Referral.id).where(Referral.id > last).order_by(Referral.id).limit(size)).scalars()
+            )
+            if not ids:
+                return
+            yield ids
+            last = ids[-1]
+
+    # -- outbox (read by the delivery worker) ----------------------------------------------------------
+
+    def due_notifications(self, now: datetime, limit: int = 20) -> list[OutboxItem]:
+        """Undelivered notifications whose next attempt is due, oldest first."""
+        _require_aware("now", now)
+        query = (
+            select(Outbox)
+            .where(Outbox.delivered_at.is_(None), Outbox.next_attempt_at <= now)
+            .order_by(Outbox.next_attempt_at, Outbox.id)
+            .limit(limit)
+        )
+        with self._session() as session:
+            return [
+                OutboxItem(row.id, row.referral_id, row.kind, json.loads(row.payload_json), row.attempts)
+                for row in session.execute(query).scalars()
+            ]
+
+    def mark_delivered(self, item_id: int, at: datetime) -> None:
+        """A no-op if the row is gone (its referral was erased or purged meanwhile)."""
+        _require_aware("at", at)
+        with self._session() as session, session.begin():
+            session.execute(update(Outbox).where(Outbox.id == item_id).values(delivered_at=at, last_error=None))
+
+    def mark_failed(self, item_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Count a failed attempt and schedule the next. Keep `error` free of personal data (it is stored)."""
+        _require_aware("next_attempt_at", next_attempt_at)
+        with self._session() as session, session.begin():
+            session.execute(
+                update(Outbox)
+                .where(Outbox.id == item_id)
+                .values(attempts=Outbox.attempts + 1, last_error=error[:200], next_attempt_at=next_attempt_at)
+            )
+
+    def audit(self, action: str, *, actor: str, reference: str | None = None, detail: str | None = None) -> None:
+        """Record an action done elsewhere (a staff view or export, say)."""
+        with self._session() as session, session.begin():
+            session.add(
+                AuditLog(at=self._clock(), actor=actor, action=action, reference=reference, detail=(detail or None))
+            )
+
+
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SPOOL_SUFFIX = ".referral"
+
+
+class SpoolDirectory:
+    """Referrals waiting for the database: one encrypted file per submission key, written atomically."""
+
+    def __init__(self, path: Path | str, cipher: Cipher) -> None:
+        self.path = Path(path)
+        self.cipher = cipher
+
+    @classmethod
+    def from_env(cls, cipher: Cipher) -> SpoolDirectory:
+        from bot.storage.config import spool_dir
+
+        return cls(spool_dir(), cipher)
+
+    def _file(self, submission_key: str) -> Path:
+        if not _SAFE_KEY.match(submission_key):
+            raise ValueError("submission_key must be 1-64 letters, digits, '-' or '_' (it names the spool file)")
+        return self.path / f"{submission_key}{SPOOL_SUFFIX}"
+
+    def write(
+        self,
+        *,
+        reference: str,
+        submission_key: str,
+        summary: dict,
+        priority: str,
+        channel: str,
+        created_at: datetime,
+        notify: bool,
+        schema_version: int | None = None,
+    ) -> Path:
+        """Keep a referral until `drain` can save it. Same arguments as ReferralStore.save."""
+        if priority not in PRIORITIES:
+            raise ValueError(f"priority must be one of {PRIORITIES}, not {priority!r}")
+        _require_aware("created_at", created_at)
+        target = self._file(submission_key)
+        record = {
+            "reference": reference,
+            "submission_key": submission_key,
+            "summary": summary,
+            "priority": priority,
+            "channel": channel,
+            "created_at": created_at.isoformat(),
+            "notify": notify,
+            "schema_version": schema_version,
+        }
+        token = self.cipher.encrypt_json(record)
+        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _atomic_write(target, token)
+        log.warning("referral %s spooled: the database was unavailable", reference)
+        return target
+
+    def reference_for(self, submission_key: str) -> str | None:
+        """The reference of a spooled submission, so a retried submit keeps the code the parent was given."""
+        path = self._file(submission_key)
+        try:
+            return str(self.cipher.decrypt_json(path.read_bytes())["reference"])
+        except FileNotFoundError:
+            return None
+        except (InvalidToken, ValueError, KeyError, OSError) as exc:
+            log.error("spool file %s cannot be read (%s)", path.name, type(exc).__name__)
+            return None
+
+    def pending(self) -> list[Path]:
+        """Spooled files, oldest first."""
+        if not self.path.is_dir():
+            return []
+        files = [p for p in self.path.iterdir() if p.suffix == SPOOL_SUFFIX and not p.name.startswith(".")]
+        return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+    def drain(self, store: ReferralStore) -> int:
+        """Save spooled referrals into `store`; each file is deleted only after its save committed.
+
+        Returns how many were saved (or found already saved). Unreadable files stay, with a log line;
+        a database error stops the drain and is raised, leaving the rest for next time.
+        """
+        drained = 0
+        for path in self.pending():
+            try:
+                record = self.cipher.decrypt_json(path.read_bytes())
+            except (InvalidToken, ValueError, OSError) as exc:
+                log.error("spool file %s cannot be read (%s): left in place", path.name, type(exc).__name__)
+                continue
+            try:
+                store.save(
+                    reference=record["reference"],
+                    submission_key=record["submission_key"],
+                    summary=record["summary"],
+                    priority=record["priority"],
+                    channel=record["channel"],
+                    created_at=datetime.fromisoformat(record["created_at"]).astimezone(timezone.utc),
+                    notify=record["notify"],
+                    schema_version=record.get("schema_version"),
+                )
+            except ReferenceCollision:
+                log.error("spool file %s: its reference is taken by another referral: left in place", path.name)
+                continue
+            path.unlink(missing_ok=True)
+            drained += 1
+        if drained:
+            _fsync_dir(self.path)
+            log.info("spool: %d referrals moved into the database", drained)
+        return drained
+
+    def rotate_keys(self, new_cipher: Cipher) -> int:
+        """Re-encrypt waiting files with the newest key of `new_cipher` (run with ReferralStore.rotate_keys)."""
+        count = 0
+        for path in self.pending():
+            _atomic_write(path, new_cipher.rotate(path.read_bytes()))
+            count += 1
+        self.cipher = new_cipher
+        return count
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: readers see the old file or the new one."""
+    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=SPOOL_SUFFIX)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename or delete durable (POSIX); harmless where directories cannot be opened."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

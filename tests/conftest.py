@@ -1,0 +1,117 @@
+"""Database fixtures: every storage test runs on SQLite and on a real PostgreSQL server.
+
+PostgreSQL comes from TEST_DATABASE_URL, or from scripts/test-services.sh (started once per session and
+stopped at the end if this session started it). When neither works the PostgreSQL cases are skipped with
+the reason; SQLite cases always run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+
+from bot.config import PROJECT_ROOT
+
+SERVICES = PROJECT_ROOT / "scripts" / "test-services.sh"
+PG_PORT = 55432
+
+
+@dataclass(frozen=True)
+class Postgres:
+    url: str | None
+    problem: str = ""
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _start_postgres() -> tuple[Postgres, bool]:
+    """(server, started_here). Never raises: a problem becomes the skip reason."""
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    started_here = False
+    if not url:
+        already_running = _port_open(PG_PORT)
+        try:
+            result = subprocess.run([str(SERVICES)], capture_output=True, text=True, timeout=900, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return Postgres(None, f"scripts/test-services.sh could not run: {exc}"), False
+        lines = result.stdout.strip().splitlines()
+        if result.returncode != 0 or not lines or not lines[-1].startswith("TEST_DATABASE_URL="):
+            error = result.stderr.strip().splitlines()[-1:] or [f"exit code {result.returncode}"]
+            return Postgres(None, f"scripts/test-services.sh failed: {error[0]}"), False
+        url = lines[-1].split("=", 1)[1]
+        started_here = not already_running
+    try:
+        engine = create_engine(url, future=True, connect_args={"connect_timeout": 5})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to reach the server is a skip reason, shown in full
+        return Postgres(None, f"cannot connect to {make_url(url)!r}: {type(exc).__name__}: {exc}"), started_here
+    return Postgres(url), started_here
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    server, started_here = _start_postgres()
+    yield server
+    if started_here:
+        subprocess.run([str(SERVICES), "stop"], capture_output=True, timeout=120, check=False)
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres) -> list[str | None]:
+    """[SQLite url, PostgreSQL url or None when unavailable (see `postgres.problem`)]."""
+    return [f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", postgres.url]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, database_urls: list[str | None], postgres: Postgres) -> Iterator[str]:
+    """A migrated, empty database for one test: the SQLite file is deleted after it, PostgreSQL gets its own schema."""
+    from bot.storage.migrate import upgrade
+
+    if request.param == "sqlite":
+        url = database_urls[0]
+        assert url is not None
+        upgrade(url)
+        yield url
+        Path(make_url(url).database).unlink(missing_ok=True)
+        return
+    if database_urls[1] is None:
+        pytest.skip(f"PostgreSQL unavailable: {postgres.problem}")
+    admin = create_engine(database_urls[1], future=True)
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_urls[1]).update_query_dict({"options": f"-csearch_path={schema}"})
+    url_text = url.render_as_string(hide_password=False)
+    try:
+        upgrade(url_text)
+        yield url_text
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    from bot.storage.repository import make_engine
+
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
