@@ -90,6 +90,30 @@ def stop(running: list[Service]) -> None:
             service.process.wait()
 
 
+def _environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "DATABASE_URL": database_url(),  # endpoints.yml needs it set, even when .env leaves it to the default
+    }
+
+
+def _launch(service: Service) -> None:
+    service.process = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=_environment(), start_new_session=True)
+
+
+def _wait_until_up(started: list[Service], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for service in started:
+        while not _is_up(service.health_url):
+            if service.process and service.process.poll() is not None:
+                raise SystemExit(f"The {service.name} stopped while starting (exit code {service.process.returncode}).")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"The {service.name} did not start within {timeout:.0f} s.")
+            time.sleep(0.5)
+
+
 def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) -> list[Service]:
     """Start every service and wait until each answers its health check."""
     settings = settings or load_settings()
@@ -98,31 +122,23 @@ def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) 
     if not MODEL_PATH.exists():
         raise SystemExit(f"No trained model at {MODEL_PATH}. Run `make train` first.")
     upgrade(database_url())  # the schema is current before anything writes to it
-    env = {
-        **os.environ,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "DATABASE_URL": database_url(),  # endpoints.yml needs it set, even when .env leaves it to the default
-    }
     started: list[Service] = []
     try:
         for service in services(settings):
-            service.process = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+            _launch(service)
             started.append(service)
-        deadline = time.monotonic() + startup_timeout
-        for service in started:
-            while not _is_up(service.health_url):
-                if service.process and service.process.poll() is not None:
-                    raise SystemExit(
-                        f"The {service.name} stopped while starting (exit code {service.process.returncode})."
-                    )
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"The {service.name} did not start within {startup_timeout:.0f} s.")
-                time.sleep(0.5)
+        _wait_until_up(started, startup_timeout)
     except BaseException:
         stop(started)
         raise
     return started
+
+
+def restart(service: Service, startup_timeout: float = 180.0) -> None:
+    """Stop one service and start it again (conversations and referrals live in the database)."""
+    stop([service])
+    _launch(service)
+    _wait_until_up([service], startup_timeout)
 
 
 def run() -> int:

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT, load_settings
-from bot.runner import Service, start_all, stop
+from bot.runner import Service, restart, start_all, stop
 from bot.training import MODEL_PATH
 
 pytestmark = pytest.mark.skipif(
@@ -285,6 +285,16 @@ def test_every_safety_line_gets_the_right_help_first_inside_the_referral(stack, 
         if not meets_requirement(behaviour, reply):
             failures.append((line, reply[0]["text"][:80] if reply else None))
     assert failures == []
+
+
+
+def test_a_conversation_survives_a_restart_of_the_rasa_server(stack) -> None:
+    sender = "referral-restart-0001"
+    start_referral(sender)
+    chat("/affirm", sender=sender)
+    chat("Sam", sender=sender)
+    restart(next(s for s in stack if s.name == "Rasa server"))
+    assert "What number should they use" in texts(chat("Phone call", sender=sender))  # still in the form
 
 
 # Last: it stops the action server for the rest of the module.
