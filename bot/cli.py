@@ -103,10 +103,14 @@ def _referral_store():  # type: ignore[no-untyped-def]
 
 def referrals_purge(args: argparse.Namespace) -> int:
     from bot.storage.config import retention_days
+    from bot.storage.tracker_store import purge_conversations
 
     days = args.days or retention_days()
-    deleted = _referral_store().purge_older_than(days, actor="cli")
-    print(f"Deleted {deleted} referral(s) older than {days} days.")
+    store = _referral_store()
+    deleted = store.purge_older_than(days, actor="cli")
+    events = purge_conversations(store.engine, days)
+    store.audit("purge_conversations", actor="cli", detail=f"deleted {events} conversation events ({days} days)")
+    print(f"Deleted {deleted} referral(s) and {events} conversation event(s) older than {days} days.")
     return 0
 
 

@@ -96,7 +96,7 @@ def bench_latency(rounds: int) -> None:
     )
     running = start_all(load_settings())
     try:
-        chat(8205, "warm-up", "hello")
+        chat(8205, "warm-up-0000", "hello")
         latencies: list[float] = []
         for _ in range(rounds):
             sender = uuid.uuid4().hex

@@ -81,7 +81,7 @@ def test_purge_deletes_referrals_older_than_the_retention_period_and_logs_it(
     old = save(configured, 1, now - timedelta(days=31))
     recent = save(configured, 2, now - timedelta(days=29))
     assert cli.main(["referrals", "purge"]) == 0
-    assert "Deleted 1 referral(s) older than 30 days" in capsys.readouterr().out
+    assert "Deleted 1 referral(s) and 0 conversation event(s) older than 30 days" in capsys.readouterr().out
     assert configured.get(old) is None and configured.get(recent) is not None
     assert ("purge", "cli", None) in audit_actions(configured)
 

@@ -46,5 +46,5 @@ def test_endpoints_take_the_action_server_and_database_from_the_environment(monk
     endpoint = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "action_endpoint")
     assert endpoint is not None and endpoint.url == "http://localhost:5999/webhook"
     tracker_store = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "tracker_store")
-    assert tracker_store is not None and tracker_store.type == "SQL"
+    assert tracker_store is not None and tracker_store.type == "bot.storage.tracker_store.EncryptedSQLTrackerStore"
     assert tracker_store.url == "sqlite:////tmp/conversations.db"

@@ -1,0 +1,52 @@
+"""Conversations survive in the database, but what a parent typed is not readable there."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot.storage.crypto import Cipher, generate_key
+from bot.storage.tracker_store import EncryptedSQLTrackerStore, purge_conversations
+
+SECRET = "my number is 07700 900123 and his name is Darren"
+DOMAIN = Domain.from_yaml("version: '3.1'\nslots:\n  contact_phone:\n    type: any\n    mappings:\n    - type: custom\n")
+
+
+def store_for(database_url: str, key: str) -> EncryptedSQLTrackerStore:
+    return EncryptedSQLTrackerStore(domain=DOMAIN, host=database_url, cipher=Cipher([key]))
+
+
+def test_events_are_encrypted_at_rest_and_read_back_whole(database_url: str, engine: Engine) -> None:
+    key = generate_key()
+    tracker = DialogueStateTracker.from_events(
+        "parent-7", [UserUttered(SECRET, {"name": "nlu_fallback"}), SlotSet("contact_phone", "+447700900123")]
+    )
+    asyncio.run(store_for(database_url, key).save(tracker))
+
+    with engine.connect() as connection:
+        raw = " ".join(row[0] for row in connection.execute(text("SELECT data FROM events")))
+    assert "07700" not in raw and "Darren" not in raw and "+447700900123" not in raw
+
+    restored = asyncio.run(store_for(database_url, key).retrieve("parent-7"))  # as after a restart
+    assert restored is not None
+    assert restored.latest_message.text == SECRET
+    assert restored.get_slot("contact_phone") == "+447700900123"
+
+
+def test_old_conversations_are_purged_with_the_retention_period(database_url: str, engine: Engine) -> None:
+    key = generate_key()
+    long_ago = (datetime.now(timezone.utc) - timedelta(days=400)).timestamp()
+    old = DialogueStateTracker.from_events("parent-old", [UserUttered("hello", timestamp=long_ago)])
+    new = DialogueStateTracker.from_events("parent-new", [UserUttered("hello")])
+    store = store_for(database_url, key)
+    asyncio.run(store.save(old))
+    asyncio.run(store.save(new))
+    assert purge_conversations(engine, 365) == 1
+    assert asyncio.run(store.retrieve("parent-old")) is None
+    assert asyncio.run(store.retrieve("parent-new")) is not None
