@@ -115,3 +115,16 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """A headless Chromium (selenium); skipped with the reason where it cannot be installed or started."""
+    from tests.browser_support import BrowserUnavailable, make_driver
+
+    try:
+        driver = make_driver()
+    except BrowserUnavailable as exc:
+        pytest.skip(str(exc))
+    yield driver
+    driver.quit()

@@ -170,7 +170,7 @@ def test_every_safety_line_gets_the_right_help_first(stack, behaviour: str) -> N
 def test_false_alarms_on_other_messages_are_at_most_three_percent(stack) -> None:
     others = [line for name, lines in BEHAVIOURS.items() if name not in SAFETY for line in lines]
     alarms = [line for index, line in enumerate(others) if is_safety_reply(chat(line, sender=f"other-message-{index}"))]
-    print(f"false alarms: {len(alarms)}/{len(others)} = {len(alarms) / len(others):.1%}")
+    print(f"false alarms: {len(alarms)}/{len(others)} = {len(alarms) / len(others):.1%}: {alarms}")
     assert len(alarms) / len(others) <= 0.03, alarms
 
 
