@@ -14,6 +14,8 @@ from bot.config import Settings
 from bot.content.render import render
 from bot.content.store import ContentStore, ContentUnavailable
 from bot.web.chat_input import ChatInputError, clean_bot_messages, parse_chat_input
+from bot.web.staff import setup_staff
+from bot.web.widget import setup_widget
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -118,4 +120,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/healthz", health)
     app.router.add_static("/static/", STATIC, show_index=False)
+    setup_widget(app, settings)
+    setup_staff(app, settings)
     return app
