@@ -152,6 +152,19 @@ def referrals_rotate_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def evaluate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.evaluation.run import evaluate as run_evaluation
+    from bot.evaluation.run import report, save
+
+    results = run_evaluation(args.pipelines.split(","), smoke=args.smoke)
+    print(report(results))
+    save(results, Path(args.out))
+    print(f"\nSaved to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Parent Support Assistant")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -192,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser = commands.add_parser("train", help="train a model if data, domain or config changed")
     train_parser.add_argument("--force", action="store_true")
     train_parser.set_defaults(handler=train)
+    evaluate_parser = commands.add_parser("evaluate", help="measure understanding: project vs Rasa's default pipeline")
+    evaluate_parser.add_argument("--pipelines", default="project,default,default_safety,diet_20,logreg")
+    evaluate_parser.add_argument("--smoke", action="store_true", help="a quick run on a little of the data")
+    evaluate_parser.add_argument("--out", default="results/eval-understanding.json")
+    evaluate_parser.set_defaults(handler=evaluate)
     commands.add_parser("web", help="run the web service only").set_defaults(handler=web)
     commands.add_parser("run", help="run the Rasa server, action server and web service").set_defaults(handler=run)
     return parser

@@ -1,0 +1,1 @@
+"""Measuring how well the assistant understands parents, against Rasa's default pipeline."""

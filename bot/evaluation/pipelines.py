@@ -1,0 +1,81 @@
+"""The NLU pipelines compared: the project's, Rasa's default (what `rasa init` writes), and alternatives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import rasa.cli.initial_project
+import yaml
+
+from bot.config import PROJECT_ROOT
+
+SAFETY_NET = {"name": "bot.safety.rasa_component.SafetyNet", "lexicon": "content/safety/lexicon.yml"}
+
+
+def project_config() -> dict[str, Any]:
+    return yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+
+
+def default_config() -> dict[str, Any]:
+    """The config.yml that `rasa init` writes: an empty pipeline, so Rasa fills in its defaults."""
+    path = Path(rasa.cli.initial_project.__path__[0]) / "config.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _with_pipeline(pipeline: list[dict[str, Any]]) -> dict[str, Any]:
+    config = project_config()
+    config["pipeline"] = pipeline
+    return config
+
+
+def _project_pipeline(**diet: Any) -> list[dict[str, Any]]:
+    pipeline = [dict(step) for step in project_config()["pipeline"]]
+    for step in pipeline:
+        if step["name"] == "DIETClassifier":
+            step.update(diet)
+    return pipeline
+
+
+def _features(char_max: int = 5) -> list[dict[str, Any]]:
+    return [
+        {"name": "WhitespaceTokenizer"},
+        {"name": "RegexFeaturizer"},
+        {"name": "LexicalSyntacticFeaturizer"},
+        {"name": "CountVectorsFeaturizer"},
+        {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 2, "max_ngram": char_max},
+    ]
+
+
+def default_plus_safety() -> dict[str, Any]:
+    """Rasa's default components written out (as the comments `rasa init` writes list them), then the safety net."""
+    pipeline = [
+        *_features()[:4],
+        {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
+        {"name": "DIETClassifier", "epochs": 100},
+        {"name": "EntitySynonymMapper"},
+        {"name": "ResponseSelector", "epochs": 100},
+        {"name": "FallbackClassifier", "threshold": 0.3, "ambiguity_threshold": 0.1},
+        SAFETY_NET,
+    ]
+    return {**default_config(), "pipeline": pipeline}
+
+
+FALLBACK = {"name": "FallbackClassifier", "threshold": 0.45, "ambiguity_threshold": 0.1}
+
+# name -> (what it is, config). "project" is config.yml as shipped.
+PIPELINES: dict[str, tuple[str, Any]] = {
+    "project": ("config.yml as shipped: DIET 40 epochs, char 2-5 grams, safety net", project_config),
+    "default": ("Rasa's default pipeline (rasa init), no safety net", default_config),
+    "default_safety": ("Rasa's default pipeline plus the safety net", lambda: default_plus_safety()),
+    "diet_20": ("project with DIET 20 epochs", lambda: _with_pipeline(_project_pipeline(epochs=20))),
+    "diet_80": ("project with DIET 80 epochs", lambda: _with_pipeline(_project_pipeline(epochs=80))),
+    "logreg": (
+        "LogisticRegressionClassifier on the same features, safety net",
+        lambda: _with_pipeline([*_features(), {"name": "LogisticRegressionClassifier"}, FALLBACK, SAFETY_NET]),
+    ),
+}
+
+
+def config_for(name: str) -> dict[str, Any]:
+    return PIPELINES[name][1]()

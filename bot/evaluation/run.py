@@ -1,0 +1,213 @@
+"""Train each pipeline, then measure it on held-out training examples and on the development set.
+
+`python -m bot evaluate` runs this. Training uses Rasa's own NLU training; parsing uses a loaded
+Rasa agent, so what is measured is what the running assistant would do with each message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sklearn.metrics import precision_recall_fscore_support
+
+from bot.config import PROJECT_ROOT
+from bot.evaluation.data import (
+    SAFETY_INTENTS,
+    Example,
+    behaviour_examples,
+    first_per_intent,
+    held_out_split,
+    training_examples,
+    write_nlu,
+)
+from bot.evaluation.pipelines import PIPELINES, config_for
+
+
+@dataclass
+class Scores:
+    accuracy: float
+    macro_f1: float
+    per_intent: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class BehaviourScores:
+    accuracy: float
+    safety_recall: float
+    false_alarm_rate: float
+    per_behaviour: dict[str, float]
+    misses: list[tuple[str, str, str]]  # (behaviour, message, predicted intent)
+    false_alarms: list[tuple[str, str, str]]
+
+
+@dataclass
+class PipelineResult:
+    name: str
+    description: str
+    train_seconds: float
+    parse_ms: float
+    held_out: Scores
+    behaviours: BehaviourScores | None
+
+
+def scores(expected: list[str], predicted: list[str]) -> Scores:
+    labels = sorted(set(expected))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        expected, predicted, labels=labels, zero_division=0
+    )
+    per_intent = {
+        label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+    }
+    accuracy = sum(e == p for e, p in zip(expected, predicted, strict=True)) / len(expected)
+    return Scores(accuracy, float(statistics.mean(f1)), per_intent)
+
+
+def behaviour_scores(rows: list[tuple[str, str, str]], predicted: list[str]) -> BehaviourScores:
+    by_behaviour: dict[str, list[bool]] = defaultdict(list)
+    misses, alarms = [], []
+    safety_hits, safety_total, others = 0, 0, 0
+    for (text, behaviour, intent), guess in zip(rows, predicted, strict=True):
+        right = guess == intent
+        by_behaviour[behaviour].append(right)
+        if not right:
+            misses.append((behaviour, text, guess))
+        if intent in SAFETY_INTENTS:
+            safety_total += 1
+            safety_hits += right
+        else:
+            others += 1
+            if guess in SAFETY_INTENTS:
+                alarms.append((behaviour, text, guess))
+    return BehaviourScores(
+        accuracy=sum(len(v) - v.count(False) for v in by_behaviour.values()) / len(rows),
+        safety_recall=safety_hits / safety_total if safety_total else 1.0,
+        false_alarm_rate=len(alarms) / others if others else 0.0,
+        per_behaviour={name: sum(v) / len(v) for name, v in by_behaviour.items()},
+        misses=misses,
+        false_alarms=alarms,
+    )
+
+
+def train(config: dict[str, Any], examples: list[Example], workdir: Path) -> tuple[str, float]:
+    """Train an NLU model on `examples` with `config`; returns (model path, seconds)."""
+    from rasa.model_training import train_nlu
+
+    config_path = workdir / "config.yml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    nlu_path = write_nlu(examples, workdir / "nlu.yml")
+    started = time.monotonic()
+    model = train_nlu(str(config_path), str(nlu_path), str(workdir / "models"), fixed_model_name="nlu")
+    if model is None:
+        raise RuntimeError(f"training failed for {config_path}")
+    return model, time.monotonic() - started
+
+
+def parse(model_path: str, texts: list[str]) -> tuple[list[str], float]:
+    """(predicted intents, mean milliseconds per message) from a loaded Rasa agent."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model_path)
+
+    async def run() -> tuple[list[str], list[float]]:
+        intents, times = [], []
+        for text in texts:
+            started = time.perf_counter()
+            result = await agent.parse_message(text)
+            times.append((time.perf_counter() - started) * 1000)
+            intents.append((result.get("intent") or {}).get("name") or "")
+        return intents, times
+
+    intents, times = asyncio.run(run())
+    return intents, statistics.mean(times)
+
+
+def evaluate_pipeline(name: str, examples: list[Example], behaviours: list[tuple[str, str, str]] | None) -> PipelineResult:
+    config = config_for(name)
+    train_set, test_set = held_out_split(examples)
+    with tempfile.TemporaryDirectory(prefix=f"eval-{name}-") as tmp:
+        split_dir, full_dir = Path(tmp, "split"), Path(tmp, "full")
+        split_dir.mkdir()
+        full_dir.mkdir()
+        split_model, _ = train(config, train_set, split_dir)
+        predicted, _ = parse(split_model, [text for text, _ in test_set])
+        held_out = scores([intent for _, intent in test_set], predicted)
+        full_model, seconds = train(config, examples, full_dir)
+        behaviour_result, parse_ms = None, 0.0
+        if behaviours:
+            guesses, parse_ms = parse(full_model, [text for text, _, _ in behaviours])
+            behaviour_result = behaviour_scores(behaviours, guesses)
+        else:
+            _, parse_ms = parse(full_model, [text for text, _ in test_set])
+    return PipelineResult(name, PIPELINES[name][0], round(seconds, 1), round(parse_ms, 1), held_out, behaviour_result)
+
+
+def quiet_rasa() -> None:
+    """Warnings only: Rasa's debug lines would print every message evaluated."""
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
+def evaluate(names: list[str], *, smoke: bool = False) -> list[PipelineResult]:
+    os.chdir(PROJECT_ROOT)  # the safety net finds its lexicon relative to the project
+    quiet_rasa()
+    examples = training_examples()
+    if smoke:
+        examples = first_per_intent(examples, 6)
+    try:
+        behaviours = behaviour_examples()
+    except FileNotFoundError:
+        behaviours = None
+    if smoke and behaviours:
+        behaviours = behaviours[::6]
+    return [evaluate_pipeline(name, examples, behaviours) for name in names]
+
+
+def report(results: list[PipelineResult]) -> str:
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}",
+        "",
+        f"{'pipeline':<15} {'train s':>8} {'parse ms':>8} {'held-out acc':>12} {'macro F1':>8} "
+        f"{'behaviour acc':>13} {'safety recall':>13} {'false alarms':>12}",
+    ]
+    for r in results:
+        b = r.behaviours
+        behaviour = f"{b.accuracy:13.1%} {b.safety_recall:13.1%} {b.false_alarm_rate:12.1%}" if b else f"{'n/a':>13} {'n/a':>13} {'n/a':>12}"
+        lines.append(
+            f"{r.name:<15} {r.train_seconds:8.1f} {r.parse_ms:8.1f} {r.held_out.accuracy:12.1%} "
+            f"{r.held_out.macro_f1:8.3f} {behaviour}"
+        )
+    lines.append("")
+    names = [r.name for r in results]
+    lines.append("Held-out F1 per intent: " + " | ".join(names))
+    intents = sorted({i for r in results for i in r.held_out.per_intent})
+    for intent in intents:
+        cells = " | ".join(f"{r.held_out.per_intent.get(intent, {}).get('f1', 0):.2f}" for r in results)
+        support = results[0].held_out.per_intent.get(intent, {}).get("support", 0)
+        lines.append(f"  {intent:<22} (n={support:>2}) {cells}")
+    for r in results:
+        if r.behaviours and r.behaviours.misses:
+            lines.append(f"\n{r.name}: development-set messages answered with the wrong behaviour:")
+            lines += [f"  {behaviour}: {text!r} -> {guess}" for behaviour, text, guess in r.behaviours.misses]
+    return "\n".join(lines)
+
+
+def save(results: list[PipelineResult], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([asdict(r) for r in results], indent=2), encoding="utf-8")
