@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -21,7 +22,6 @@ from bot.safety.records import safety_record, with_record
 from bot.storage.crypto import Cipher
 from bot.storage.repository import ReferralStore, SpoolDirectory, make_engine
 
-FORM_NAME = REFERRAL_FORM
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +65,7 @@ class ActionReferralCancel(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         content = CONTENT.get()
-        if not (form.has_answers(tracker.slots) or tracker.active_loop_name == FORM_NAME):
+        if not (form.has_answers(tracker.slots) or tracker.active_loop_name == REFERRAL_FORM):
             say(dispatcher, conversation.message(content, "deny"))
             return []
         say(dispatcher, form.referral_message(content, "cancelled"))
@@ -90,7 +90,7 @@ class ActionReferralChange(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         field_name = next(tracker.get_latest_entity_values("field"), None)
         if field_name in form.FORM_FIELDS:
-            return [SlotSet(field_name, None), FollowupAction(FORM_NAME)]
+            return [SlotSet(field_name, None), FollowupAction(REFERRAL_FORM)]
         say(dispatcher, form.change_choices(CONTENT.get(), tracker.slots))
         return []
 
@@ -113,7 +113,8 @@ class ActionReferralSubmit(Action):
             transcript=form.transcript(events) if answers["include_transcript"] else None,
         )
         try:
-            result = submit(
+            result = await asyncio.to_thread(  # the database must not hold up other conversations
+                submit,
                 submission,
                 referral_store,
                 SpoolDirectory.from_env(Cipher.from_env()),
