@@ -165,6 +165,123 @@ def evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_load(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.benchmark.report import render
+    from bot.benchmark.run import Options, run_benchmark
+
+    out = Path(args.out)
+    if args.smoke:
+        options = Options.smoke_test(out)
+    else:
+        try:
+            levels = tuple(int(level) for level in args.levels.split(","))
+        except ValueError:
+            print(
+                f"--levels takes whole numbers separated by commas, like 1,20,200 (not '{args.levels}').",
+                file=sys.stderr,
+            )
+            return 2
+        options = Options(levels, args.conversations_per_level, args.skip_stock, out)
+    report = run_benchmark(options)
+    print()
+    print(render(report))
+    print(f"\nJSON report: {out}")
+    return 0
+
+
+def _staff_accounts():  # type: ignore[no-untyped-def]
+    from bot.storage.config import database_url
+    from bot.storage.migrate import upgrade
+    from bot.storage.repository import make_engine
+    from bot.storage.staff_repository import StaffAccounts
+
+    upgrade(database_url())  # the staff tables exist even before the first `make run`
+    return StaffAccounts(make_engine())
+
+
+def _new_password(args: argparse.Namespace) -> str | None:
+    """The new password from one line of stdin (--password-stdin) or typed twice at a hidden prompt."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New password (at least 12 characters): ")
+    if getpass.getpass("The same password again: ") != first:
+        print("The two passwords were different: nothing was changed.", file=sys.stderr)
+        return None
+    return first
+
+
+def staff_add(args: argparse.Namespace) -> int:
+    from bot.storage.staff_repository import AccountExists
+    from bot.web.staff.accounts import AccountError, Passwords, add_account
+
+    password = _new_password(args)
+    if password is None:
+        return 1
+    try:
+        account = add_account(_staff_accounts(), Passwords(), args.username, password, args.role, actor="cli")
+    except (AccountError, AccountExists) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Staff account {account.username} added (role {account.role}). Sign in at /staff/.")
+    return 0
+
+
+def staff_disable(args: argparse.Namespace) -> int:
+    from bot.web.staff.accounts import normalise_username
+
+    username = normalise_username(args.username) or args.username
+    if not _staff_accounts().set_active(username, False, actor="cli"):
+        print(f"There is no staff account called {args.username}.", file=sys.stderr)
+        return 1
+    print(f"Staff account {username} disabled; any session it had has ended.")
+    return 0
+
+
+def staff_enable(args: argparse.Namespace) -> int:
+    from bot.web.staff.accounts import normalise_username
+
+    username = normalise_username(args.username) or args.username
+    if not _staff_accounts().set_active(username, True, actor="cli"):
+        print(f"There is no staff account called {args.username}.", file=sys.stderr)
+        return 1
+    print(f"Staff account {username} enabled.")
+    return 0
+
+
+def staff_reset_password(args: argparse.Namespace) -> int:
+    from bot.web.staff.accounts import AccountError, Passwords, normalise_username, reset_password
+
+    accounts = _staff_accounts()
+    username = normalise_username(args.username) or args.username
+    if accounts.get(username) is None:
+        print(f"There is no staff account called {args.username}.", file=sys.stderr)
+        return 1
+    password = _new_password(args)
+    if password is None:
+        return 1
+    try:
+        reset_password(accounts, Passwords(), username, password, actor="cli")
+    except AccountError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Password for {username} changed; the account is unlocked and its old sessions have ended.")
+    return 0
+
+
+def staff_list(args: argparse.Namespace) -> int:
+    accounts = _staff_accounts().all()
+    for account in accounts:
+        state = "active" if account.active else "disabled"
+        last = account.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if account.last_login_at else "never"
+        print(f"{account.username:<32} {account.role:<6} {state:<9} last sign-in {last}")
+    print(f"{len(accounts)} staff account(s).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Parent Support Assistant")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -202,6 +319,26 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--retire", action="store_true", help="second step: remove the older keys")
     rotate.set_defaults(handler=referrals_rotate_key)
 
+    staff = commands.add_parser("staff", help="staff accounts for the review pages at /staff/").add_subparsers(
+        dest="staff_command", required=True
+    )
+    add = staff.add_parser("add", help="add a staff account (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--role", choices=("staff", "admin"), default="staff", help="admins can also read the audit log")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add.set_defaults(handler=staff_add)
+    reset = staff.add_parser("reset-password", help="set a new password (also unlocks the account)")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    reset.set_defaults(handler=staff_reset_password)
+    disable = staff.add_parser("disable", help="stop an account signing in and end its sessions")
+    disable.add_argument("username")
+    disable.set_defaults(handler=staff_disable)
+    enable = staff.add_parser("enable", help="let a disabled account sign in again")
+    enable.add_argument("username")
+    enable.set_defaults(handler=staff_enable)
+    staff.add_parser("list", help="list the staff accounts").set_defaults(handler=staff_list)
+
     train_parser = commands.add_parser("train", help="train a model if data, domain or config changed")
     train_parser.add_argument("--force", action="store_true")
     train_parser.set_defaults(handler=train)
@@ -212,6 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.set_defaults(handler=evaluate)
     commands.add_parser("web", help="run the web service only").set_defaults(handler=web)
     commands.add_parser("run", help="run the Rasa server, action server and web service").set_defaults(handler=run)
+    bench = commands.add_parser("bench", help="benchmarks").add_subparsers(dest="bench_command", required=True)
+    load = bench.add_parser("load", help="latency, throughput, errors and memory under load, against stock Rasa")
+    load.add_argument("--levels", default="1,20,200", help="concurrent conversations per level (default 1,20,200)")
+    load.add_argument("--conversations-per-level", type=int, help="default: 2 x the level, at least 10")
+    load.add_argument("--skip-stock", action="store_true", help="do not compare with a stock `rasa init` assistant")
+    load.add_argument("--out", default="results/bench-load.json", help="where the JSON report goes")
+    load.add_argument("--smoke", action="store_true", help="tiny: levels 1 and 2, two short conversations, no stock")
+    load.set_defaults(handler=bench_load)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -106,7 +107,11 @@ async def test_page_has_help_now_without_the_server_and_strict_headers(client) -
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-async def test_page_script_never_uses_inner_html() -> None:
-    script = (Path(__file__).parent.parent / "bot" / "web" / "static" / "chat.js").read_text()
-    assert "innerHTML" not in script.replace("never innerHTML", "")
-    assert "localStorage" not in script and "document.cookie" not in script
+async def test_widget_script_never_parses_html_or_stores_anything() -> None:
+    script = (Path(__file__).parent.parent / "bot" / "web" / "static" / "widget.js").read_text()
+    code = re.sub(r"^\s*//.*$", "", re.sub(r"/\*.*?\*/", "", script, flags=re.S), flags=re.M)
+    assert "textContent" in code
+    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "DOMParser", "eval("):
+        assert forbidden not in code, forbidden
+    for store in ("localStorage", "sessionStorage", "document.cookie", "indexedDB", "caches."):
+        assert store not in code, store

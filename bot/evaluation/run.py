@@ -155,11 +155,11 @@ def evaluate_pipeline(name: str, examples: list[Example], behaviours: list[tuple
 
 
 def quiet_rasa() -> None:
-    """Warnings only: Rasa's debug lines would print every message evaluated."""
-    from rasa.utils.common import configure_logging_and_warnings
+    """Warnings only from Rasa: its debug lines would print every message evaluated."""
     from rasa.utils.log_utils import configure_structlog
 
-    configure_logging_and_warnings(logging.WARNING)
+    for name in ("rasa", "tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     configure_structlog(logging.WARNING)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -25,6 +26,7 @@ from sqlalchemy.types import TypeDecorator
 
 PRIORITIES = ("urgent", "standard")
 STATUSES = ("new", "in_progress", "contacted", "closed")
+STAFF_ROLES = ("staff", "admin")
 
 # Stable constraint names, so migrations (and SQLite batch mode) can refer to them.
 NAMING_CONVENTION = {
@@ -121,3 +123,37 @@ class AuditLog(Base):
     action = Column(String(32), nullable=False)
     reference = Column(String(16), nullable=True, index=True)
     detail = Column(String(200), nullable=True)
+
+
+class StaffUser(Base):
+    """A member of the support team who can sign in to the staff review pages.
+
+    `session_version` goes up on sign-out, password reset and disabling, which ends every session
+    signed with the old number (sessions live in encrypted cookies, so there is nothing else to delete).
+    """
+
+    __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint(_one_of("role", STAFF_ROLES), name="role"),)
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0, server_default="0")
+    locked_until = Column(UTCDateTime, nullable=True)
+    last_login_at = Column(UTCDateTime, nullable=True)
+    session_version = Column(Integer, nullable=False, default=0, server_default="0")
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class ReferralNote(Base):
+    """A private staff note on a referral. The body can hold personal data, so it is encrypted."""
+
+    __tablename__ = "referral_notes"
+
+    id = Column(Integer, primary_key=True)
+    referral_id = Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"), nullable=False, index=True)
+    author = Column(String(64), nullable=False)
+    body_encrypted = Column(LargeBinary, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)

@@ -1,8 +1,7 @@
-"""aiohttp application: the chat page and a small JSON endpoint that relays to Rasa's REST channel."""
+"""aiohttp application: a small JSON endpoint that relays to Rasa's REST channel; the widget and staff pages plug in."""
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from pathlib import Path
@@ -11,11 +10,12 @@ import aiohttp
 from aiohttp import web
 
 from bot.config import Settings
-from bot.content.render import render
-from bot.content.store import ContentStore, ContentUnavailable
+from bot.content.store import ContentStore
 from bot.web.chat_input import ChatInputError, clean_bot_messages, parse_chat_input
 from bot.web.staff import setup_staff
 from bot.web.widget import setup_widget
+from bot.web.widget.cors import origin_may_post
+from bot.web.widget.helpnow import help_now
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -38,11 +38,7 @@ SECURITY_HEADERS = {
 
 
 def help_now_text(app: web.Application) -> str:
-    try:
-        content = app[CONTENT].get()
-        return render(content.messages["help_now"].text, content.services)
-    except (ContentUnavailable, KeyError):
-        return ""
+    return help_now(app[CONTENT]).text
 
 
 @web.middleware
@@ -57,7 +53,10 @@ async def security_headers(request: web.Request, handler):  # type: ignore[no-un
             response = _error(exc.status, exc.reason)
         else:
             raise
+    policy = response.headers.get("Content-Security-Policy")  # staff pages set a stricter one of their own
     response.headers.update(SECURITY_HEADERS)
+    if policy:
+        response.headers["Content-Security-Policy"] = policy
     return response
 
 
@@ -65,14 +64,10 @@ def _error(status: int, message: str, **extra: object) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
 
 
-async def chat_page(request: web.Request) -> web.Response:
-    page = (STATIC / "chat.html").read_text(encoding="utf-8")
-    page = page.replace("{{HELP_NOW}}", html.escape(help_now_text(request.app)))
-    return web.Response(text=page, content_type="text/html")
-
-
 async def chat(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
+    if not origin_may_post(request):
+        return _error(403, "This website is not allowed to use the assistant.")
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -105,6 +100,21 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def assistant_status(request: web.Request) -> web.Response:
+    """Whether the Rasa server answers: the widget polls this to reconnect without re-sending a message."""
+    settings = request.app[SETTINGS]
+    try:
+        async with request.app[HTTP].get(
+            f"{settings.rasa_url}/", timeout=aiohttp.ClientTimeout(total=min(3.0, settings.rasa_timeout_seconds))
+        ) as upstream:
+            up = upstream.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        up = False
+    if up:
+        return web.json_response({"assistant": "ok"})
+    return _error(503, "The assistant is not answering yet.", assistant="unreachable")
+
+
 async def _http_session(app: web.Application):  # type: ignore[no-untyped-def]
     app[HTTP] = aiohttp.ClientSession()
     yield
@@ -116,10 +126,10 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[CONTENT] = ContentStore(settings.content_dir)
     app.cleanup_ctx.append(_http_session)
-    app.router.add_get("/", chat_page)
     app.router.add_post("/api/chat", chat)
+    app.router.add_get("/api/status", assistant_status)
     app.router.add_get("/healthz", health)
     app.router.add_static("/static/", STATIC, show_index=False)
-    setup_widget(app, settings)
+    setup_widget(app, settings, app[CONTENT])
     setup_staff(app, settings)
     return app

@@ -1,11 +1,95 @@
-"""Staff review: the secure pages where the support team works through hand-offs (mounted at /staff/)."""
+"""Staff review: the secure pages where the support team works through hand-offs (mounted at /staff/).
+
+A sub-application with its own middlewares, so that sessions, sign-in and CSRF checks apply to
+/staff/ only: the parent's chat page and the public widget set no cookies.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
+from aiohttp_session import session_middleware
 
 from bot.config import Settings
+from bot.content.store import ContentStore
+from bot.storage.config import StorageConfigError
+from bot.storage.crypto import Cipher
+from bot.storage.repository import ReferralStore, make_engine
+from bot.storage.staff_repository import StaffRepository
+from bot.web.staff.accounts import Passwords
+from bot.web.staff.config import StaffConfig, load_staff_config
+from bot.web.staff.context import STAFF, StaffContext
+from bot.web.staff.present import ago, when
+from bot.web.staff.security import StaffCookieStorage, guard, staff_headers
+from bot.web.staff.views import JINJA, add_routes, error_pages
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).parent / "templates"
+__all__ = ["STAFF", "StaffContext", "setup_staff"]
 
 
-def setup_staff(app: web.Application, settings: Settings) -> None:
-    """Mount the staff review sub-application on `app`. (Filled in by the staff review work.)"""
+def _open_storage(ctx: StaffContext) -> None:
+    try:
+        store = ReferralStore(make_engine(), Cipher.from_env())
+    except StorageConfigError as exc:
+        ctx.problem = f"The staff pages cannot open the referrals: {exc}"
+        log.error("staff pages unavailable: %s", exc)
+        return
+    ctx.repository = StaffRepository(store, clock=ctx.now)
+
+
+def _storage_ctx(ctx: StaffContext):  # type: ignore[no-untyped-def]
+    async def storage(app: web.Application) -> AsyncIterator[None]:
+        if ctx.repository is None:
+            _open_storage(ctx)
+        yield
+        if ctx.repository is not None:
+            ctx.repository.store.engine.dispose()
+
+    return storage
+
+
+def build_staff_app(ctx: StaffContext) -> web.Application:
+    config = ctx.config
+    storage = StaffCookieStorage(
+        config.session_key,
+        max_age=int(config.idle_timeout.total_seconds()),
+        always_secure=config.cookie_secure == "always",
+    )
+    app = web.Application(middlewares=[staff_headers, session_middleware(storage), error_pages, guard])
+    app[STAFF] = ctx
+    aiohttp_jinja2.setup(
+        app,
+        app_key=JINJA,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every value from a referral is escaped; there is no |safe anywhere
+        undefined=jinja2.StrictUndefined,
+        filters={"when": when, "ago": ago},
+    )
+    app.cleanup_ctx.append(_storage_ctx(ctx))
+    add_routes(app)
+    return app
+
+
+def setup_staff(app: web.Application, settings: Settings, config: StaffConfig | None = None) -> StaffContext:
+    """Mount the staff review sub-application on `app` at /staff/ and return its context."""
+    ctx = StaffContext(
+        settings=settings,
+        config=config or load_staff_config(),
+        passwords=Passwords(),
+        content=ContentStore(settings.content_dir),
+    )
+
+    async def to_queue(request: web.Request) -> web.Response:
+        raise web.HTTPPermanentRedirect("/staff/")
+
+    app.router.add_get("/staff", to_queue)  # before the sub-application, which would also match "/staff"
+    app.add_subapp("/staff/", build_staff_app(ctx))
+    app[STAFF] = ctx
+    return ctx

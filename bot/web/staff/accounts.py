@@ -1,0 +1,79 @@
+"""Staff account rules and password hashing (argon2id via argon2-cffi). No web code: the CLI uses it too."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from bot.storage.staff_repository import StaffAccount, StaffAccounts
+
+MIN_PASSWORD_CHARS = 12
+MAX_PASSWORD_CHARS = 256
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
+
+
+class AccountError(ValueError):
+    """A username or password that cannot be used; the message says why, in plain words."""
+
+
+def normalise_username(text: str) -> str | None:
+    """Lower case, 2-32 letters, digits, '.', '_' or '-' (starting with a letter or digit); None otherwise."""
+    name = (text or "").strip().lower()
+    return name if _USERNAME.fullmatch(name) else None
+
+
+def check_new_password(password: str, username: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD_CHARS} characters long.")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise AccountError(f"The password can be at most {MAX_PASSWORD_CHARS} characters long.")
+    if username in password.lower():
+        raise AccountError("The password must not contain the username.")
+
+
+class Passwords:
+    """Hash and check passwords. A hasher with cheaper settings can be passed in (tests)."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self.hasher = hasher or PasswordHasher()
+        self._dummy: str | None = None
+
+    def _dummy_hash(self) -> str:
+        """Checked against when the username is unknown, so a wrong name takes as long as a wrong password."""
+        if self._dummy is None:
+            self._dummy = self.hasher.hash("not a real password, only here to spend the same time")
+        return self._dummy
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash or self._dummy_hash(), password) and password_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self.hasher.check_needs_rehash(password_hash)
+
+
+def add_account(
+    accounts: StaffAccounts, passwords: Passwords, username: str, password: str, role: str, *, actor: str
+) -> StaffAccount:
+    """Check the name and password, then create the account (AccountError or AccountExists otherwise)."""
+    name = normalise_username(username)
+    if name is None:
+        raise AccountError(
+            "A username is 2-32 characters: letters, digits, '.', '_' or '-', starting with a letter or digit."
+        )
+    check_new_password(password, name)
+    return accounts.add(name, passwords.hash(password), role, actor=actor)
+
+
+def reset_password(accounts: StaffAccounts, passwords: Passwords, username: str, password: str, *, actor: str) -> bool:
+    """False when there is no such account."""
+    name = normalise_username(username) or ""
+    check_new_password(password, name)
+    return accounts.set_password(name, passwords.hash(password), actor=actor)

@@ -1,0 +1,64 @@
+"""What every staff handler needs, kept on the staff sub-application."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.content.store import ContentStore, ContentUnavailable
+from bot.storage.models import utc_now
+from bot.storage.staff_repository import StaffAccount, StaffRepository
+from bot.web.staff.accounts import Passwords
+from bot.web.staff.config import StaffConfig
+
+T = TypeVar("T")
+
+
+@dataclass
+class StaffContext:
+    settings: Settings
+    config: StaffConfig
+    passwords: Passwords
+    content: ContentStore
+    clock: Callable[[], datetime] = utc_now  # replaceable in tests
+    repository: StaffRepository | None = None  # made on start-up
+    problem: str | None = None  # why the pages cannot work (shown to staff, logged)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def repo(self) -> StaffRepository:
+        if self.repository is None:
+            raise web.HTTPServiceUnavailable(
+                text=self.problem or "The staff pages are starting: try again in a moment."
+            )
+        return self.repository
+
+    def topic_titles(self) -> dict[str, str]:
+        try:
+            return {topic_id: topic.title for topic_id, topic in self.content.get().topics.items()}
+        except ContentUnavailable:
+            return {}
+
+
+STAFF = web.AppKey("staff_context", StaffContext)
+USER = "staff_user"  # request key: the signed-in StaffAccount
+
+
+def context(request: web.Request) -> StaffContext:
+    return request.config_dict[STAFF]
+
+
+def user(request: web.Request) -> StaffAccount:
+    return request[USER]
+
+
+async def db(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a (blocking) database call in a worker thread."""
+    return await asyncio.to_thread(call, *args, **kwargs)

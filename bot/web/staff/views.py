@@ -1,0 +1,398 @@
+"""The staff pages: sign-in, the queue, a referral, exports, the team overview and the audit log."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import get_session, new_session
+
+from bot.handoff.reference import normalise_reference
+from bot.handoff.summary import render_text
+from bot.storage.models import PRIORITIES, STATUSES
+from bot.storage.staff_repository import MAX_NOTE_CHARS, STATUS_FILTERS, StaffAccount
+from bot.web.staff import charts
+from bot.web.staff.accounts import normalise_username
+from bot.web.staff.context import USER, context, db, user
+from bot.web.staff.export import FORMATS, to_csv, to_json
+from bot.web.staff.present import PRIORITY_WORDS, STATUS_WORDS, case_view
+from bot.web.staff.security import csrf_token, flash, is_api, start_session
+
+log = logging.getLogger(__name__)
+
+JINJA = web.AppKey("staff_jinja", jinja2.Environment)
+STATIC = Path(__file__).parent / "static"
+PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 100
+MAX_EXPORT = 500
+
+
+# -- rendering -------------------------------------------------------------------------------------------
+
+
+async def page(request: web.Request, template: str, *, http_status: int = 200, **values: Any) -> web.Response:
+    session = await get_session(request)
+    base = {
+        "user": request.get(USER),
+        "csrf_token": csrf_token(session),
+        "flash": session.pop("flash", None),
+        "now": context(request).now(),
+        "status_words": STATUS_WORDS,
+        "priority_words": PRIORITY_WORDS,
+    }
+    return aiohttp_jinja2.render_template(template, request, {**base, **values}, app_key=JINJA, status=http_status)
+
+
+def _redirect(request: web.Request, route: str, **parts: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(request.app.router[route].url_for(**parts))
+
+
+def _reference(request: web.Request) -> str:
+    reference = normalise_reference(request.match_info["reference"])
+    if reference is None:
+        raise web.HTTPNotFound(text="There is no referral with that reference.")
+    return reference
+
+
+def _admin_only(request: web.Request, what: str) -> StaffAccount:
+    account = user(request)
+    if not account.is_admin:
+        raise web.HTTPForbidden(text=f"Only admins can {what}.")
+    return account
+
+
+ERROR_WORDS = {
+    400: "Something in that request was not right. Go back and try again.",
+    403: "You do not have access to that.",
+    404: "That page does not exist.",
+    405: "That page cannot be used like that.",
+    413: "That was too much to send at once. Make it shorter and try again.",
+    503: "The staff pages are not available right now. Please try again in a minute.",
+}
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """Errors as a plain staff page (JSON under /staff/api/); redirects pass through."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or is_api(request) or request.match_info.route.name == "static":
+            raise
+        default = f"{exc.status}: {exc.reason}"
+        ours = exc.text and exc.text != default and exc.status != 413  # aiohttp's own 413 text is technical
+        message = exc.text if ours else ERROR_WORDS.get(exc.status, exc.reason)
+        return await page(request, "error.html", http_status=exc.status, message=message, title=exc.reason)
+
+
+# -- signing in and out --------------------------------------------------------------------------------------
+
+
+async def login_page(request: web.Request) -> web.Response:
+    session = await get_session(request)
+    if session.get("user"):
+        raise _redirect(request, "queue")
+    return await page(request, "login.html", username="", problem=None)
+
+
+async def login_submit(request: web.Request) -> web.Response:
+    ctx = context(request)
+    form = await request.post()
+    typed = str(form.get("username", ""))
+    password = str(form.get("password", ""))
+    username = normalise_username(typed)
+    accounts = ctx.repo().accounts
+    account = await db(accounts.get, username) if username else None
+    now = ctx.now()
+    if account is not None and account.locked_until is not None and account.locked_until > now:
+        minutes = max(1, math.ceil((account.locked_until - now).total_seconds() / 60))
+        return await page(request, "login.html", http_status=429, username=typed, problem=_locked(minutes))
+    matches = await db(ctx.passwords.verify, account.password_hash if account else None, password)
+    if account is None or not matches or not account.active:
+        if account is not None:
+            after = await db(
+                accounts.login_failed,
+                account.username,
+                max_attempts=ctx.config.max_failed_logins,
+                lock_for=ctx.config.lockout,
+            )
+            if after is not None and after.locked_until is not None and after.locked_until > now:
+                minutes = int(ctx.config.lockout.total_seconds() // 60)
+                return await page(request, "login.html", http_status=429, username=typed, problem=_locked(minutes))
+        problem = "That username and password do not match an active account. Check them and try again."
+        return await page(request, "login.html", http_status=401, username=typed, problem=problem)
+
+    new_hash = await db(ctx.passwords.hash, password) if ctx.passwords.needs_rehash(account.password_hash) else None
+    await db(accounts.login_succeeded, account.username, new_hash=new_hash)
+    old = await get_session(request)
+    target = old.get("next")
+    session = await new_session(request)  # a fresh session (and CSRF token) at every sign-in
+    start_session(session, account, now.timestamp())
+    log.info("staff sign-in: %s", account.username)
+    if isinstance(target, str) and target.startswith("/staff/") and not target.startswith("/staff/login"):
+        raise web.HTTPSeeOther(target)
+    raise _redirect(request, "queue")
+
+
+def _locked(minutes: int) -> str:
+    return (
+        "Signing in to this account is paused after too many attempts. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask an admin to reset the password."
+    )
+
+
+async def logout(request: web.Request) -> web.Response:
+    account = user(request)
+    await db(context(request).repo().accounts.end_sessions, account.username)
+    session = await get_session(request)
+    session.invalidate()
+    flash(session, "You have signed out.")
+    raise _redirect(request, "login")
+
+
+# -- the queue ----------------------------------------------------------------------------------------------
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 10_000))
+    except ValueError:
+        return 1
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    repo = context(request).repo()
+    query = request.query
+    status = query.get("status", "open")
+    status = status if status in STATUS_FILTERS else "open"
+    priority = query.get("priority") or None
+    priority = priority if priority in PRIORITIES else None
+    search = query.get("q", "").strip()
+    reference = normalise_reference(search) if search else None
+    number = _page_number(query.get("page"))
+    if search and reference is None:
+        result, problem = None, "That is not a reference code. A reference has 8 letters and digits, like ACDE-FG34."
+    else:
+        result = await db(
+            repo.queue,
+            status=status,
+            priority=priority,
+            reference=reference,
+            limit=PAGE_SIZE,
+            offset=(number - 1) * PAGE_SIZE,
+        )
+        problem = None
+    counts = await db(repo.counts)
+    newest = await db(repo.newest_id)
+    pages = max(1, -(-result.total // PAGE_SIZE)) if result else 1
+    return await page(
+        request,
+        "queue.html",
+        result=result,
+        problem=problem,
+        counts=counts,
+        newest=newest,
+        status=status,
+        priority=priority or "",
+        search=search,
+        reference=reference,
+        number=number,
+        pages=pages,
+        status_filters=STATUS_FILTERS,
+        priorities=PRIORITIES,
+    )
+
+
+async def api_queue(request: web.Request) -> web.Response:
+    """The counts and the newest referral, for the queue page's "new referrals" notice. Plain columns only."""
+    repo = context(request).repo()
+    counts = await db(repo.counts)
+    return web.json_response(
+        {
+            "newest_id": await db(repo.newest_id),
+            "counts": {**counts.by_status, "open": counts.open, "open_urgent": counts.by_priority_open["urgent"]},
+        }
+    )
+
+
+# -- one referral ----------------------------------------------------------------------------------------------
+
+
+async def referral_page(request: web.Request) -> web.Response:
+    ctx = context(request)
+    reference = _reference(request)
+    case = await db(ctx.repo().case_file, reference, actor=user(request).username)
+    if case is None:
+        raise web.HTTPNotFound(
+            text=f"There is no referral {reference}. It may have been erased or deleted after the retention period."
+        )
+    titles = ctx.topic_titles()
+    return await page(
+        request,
+        "referral.html",
+        case=case,
+        referral=case.referral,
+        view=case_view(case.referral.summary, titles),
+        text_summary=render_text(case.referral.summary, titles),
+        statuses=STATUSES,
+        max_note=MAX_NOTE_CHARS,
+    )
+
+
+async def change_status(request: web.Request) -> web.Response:
+    reference = _reference(request)
+    status = str((await request.post()).get("status", ""))
+    if status not in STATUSES:
+        raise web.HTTPBadRequest(text="Choose one of the statuses in the list.")
+    previous = await db(context(request).repo().change_status, reference, status, actor=user(request).username)
+    if previous is None:
+        raise web.HTTPNotFound(text=f"There is no referral {reference}.")
+    session = await get_session(request)
+    flash(
+        session,
+        f"Status changed to {STATUS_WORDS[status]}."
+        if previous != status
+        else f"The status was already {STATUS_WORDS[status]}.",
+    )
+    raise _redirect(request, "referral", reference=reference)
+
+
+async def assign(request: web.Request) -> web.Response:
+    reference = _reference(request)
+    who = str((await request.post()).get("to", ""))
+    if who not in ("me", "nobody"):
+        raise web.HTTPBadRequest(text="Assign to yourself or to nobody.")
+    account = user(request)
+    assignee = account.username if who == "me" else None
+    if not await db(context(request).repo().assign, reference, assignee, actor=account.username):
+        raise web.HTTPNotFound(text=f"There is no referral {reference}.")
+    flash(await get_session(request), "Assigned to you." if assignee else "No one is assigned now.")
+    raise _redirect(request, "referral", reference=reference)
+
+
+async def add_note(request: web.Request) -> web.Response:
+    reference = _reference(request)
+    body = str((await request.post()).get("body", ""))
+    session = await get_session(request)
+    try:
+        added = await db(context(request).repo().add_note, reference, body, actor=user(request).username)
+    except ValueError:
+        flash(session, f"A note needs some text, and at most {MAX_NOTE_CHARS} characters.", "error")
+        raise _redirect(request, "referral", reference=reference) from None
+    if not added:
+        raise web.HTTPNotFound(text=f"There is no referral {reference}.")
+    flash(session, "Note added.")
+    raise _redirect(request, "referral", reference=reference)
+
+
+async def erase(request: web.Request) -> web.Response:
+    account = _admin_only(request, "erase a referral")
+    reference = _reference(request)
+    confirm = normalise_reference(str((await request.post()).get("confirm", "")))
+    session = await get_session(request)
+    if confirm != reference:
+        flash(session, "Nothing was erased: type the reference exactly to confirm.", "error")
+        raise _redirect(request, "referral", reference=reference)
+    if not await db(context(request).repo().erase, reference, actor=account.username):
+        raise web.HTTPNotFound(text=f"There is no referral {reference}.")
+    flash(session, f"Referral {reference} and its notes have been erased.")
+    raise _redirect(request, "queue")
+
+
+# -- export ----------------------------------------------------------------------------------------------------
+
+
+async def export(request: web.Request) -> web.Response:
+    ctx = context(request)
+    form = await request.post()
+    fmt = str(form.get("format", ""))
+    if fmt not in FORMATS:
+        raise web.HTTPBadRequest(text="Choose CSV or JSON.")
+    references = [r for r in (normalise_reference(str(v)) for v in form.getall("reference", [])) if r]
+    if not references:
+        flash(await get_session(request), "Tick at least one referral to export.", "error")
+        raise _redirect(request, "queue")
+    if len(references) > MAX_EXPORT:
+        raise web.HTTPBadRequest(text=f"At most {MAX_EXPORT} referrals can be exported at once.")
+    account = user(request)
+    cases = await db(ctx.repo().export, references, fmt, actor=account.username)
+    if not cases:
+        raise web.HTTPNotFound(text="None of those referrals exist any more.")
+    now = ctx.now()
+    if fmt == "csv":
+        body = to_csv(cases, ctx.topic_titles())
+    else:
+        body = to_json(cases, exported_by=account.username, exported_at=now)
+    name = f"referral-{cases[0].referral.reference}" if len(cases) == 1 else f"referrals-{now:%Y%m%d-%H%M}"
+    log.info("staff export: %s, %d referral(s) by %s", fmt, len(cases), account.username)
+    return web.Response(
+        body=body,
+        content_type=FORMATS[fmt],
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+# -- overview and audit ------------------------------------------------------------------------------------------
+
+
+async def overview_page(request: web.Request) -> web.Response:
+    ctx = context(request)
+    stats = await db(ctx.repo().overview, weeks=12)
+    titles = ctx.topic_titles()
+    return await page(
+        request,
+        "overview.html",
+        stats=stats,
+        titles=titles,
+        weekly=charts.weekly_chart(stats),
+        share=charts.urgent_share_chart(stats),
+        topics=charts.topics_chart(stats.topics, titles),
+    )
+
+
+async def audit_page(request: web.Request) -> web.Response:
+    account = _admin_only(request, "read the audit log")
+    search = request.query.get("reference", "").strip()
+    reference = normalise_reference(search) if search else None
+    number = _page_number(request.query.get("page"))
+    entries, total = await db(
+        context(request).repo().audit_log,
+        actor=account.username,
+        reference=reference,
+        limit=AUDIT_PAGE_SIZE,
+        offset=(number - 1) * AUDIT_PAGE_SIZE,
+    )
+    return await page(
+        request,
+        "audit.html",
+        entries=entries,
+        total=total,
+        search=search,
+        bad_search=bool(search) and reference is None,
+        number=number,
+        pages=max(1, -(-total // AUDIT_PAGE_SIZE)),
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/login", login_page, name="login")
+    router.add_post("/login", login_submit, name="login_submit")
+    router.add_post("/logout", logout, name="logout")
+    router.add_get("/", queue_page, name="queue")
+    router.add_get("/referrals/{reference}", referral_page, name="referral")
+    router.add_post("/referrals/{reference}/status", change_status, name="status")
+    router.add_post("/referrals/{reference}/assign", assign, name="assign")
+    router.add_post("/referrals/{reference}/notes", add_note, name="notes")
+    router.add_post("/referrals/{reference}/erase", erase, name="erase")
+    router.add_post("/export", export, name="export")
+    router.add_get("/overview", overview_page, name="overview")
+    router.add_get("/audit", audit_page, name="audit")
+    router.add_get("/api/queue", api_queue, name="api_queue")
+    router.add_static("/static/", STATIC, name="static", show_index=False)

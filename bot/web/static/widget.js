@@ -1,0 +1,641 @@
+/*
+ * Parent Support Assistant: the website chat widget. Plain JavaScript, no dependencies, no build step.
+ *
+ * Embed with one tag (every data attribute is optional; see bot/web/widget/__init__.py):
+ *   <script src="https://ASSISTANT/widget/widget.js" defer data-exit-url="https://www.bbc.co.uk/weather"></script>
+ *
+ * Privacy: nothing is written to cookies, localStorage, sessionStorage or any other browser store. The
+ * conversation lives in this tab's memory only; Clear chat, Exit this page and closing the tab wipe it.
+ * Safety: every text (the assistant's, the parent's, the server's) is shown with textContent; links are
+ * built as elements, and only from http(s) addresses. Nothing is ever parsed as HTML.
+ */
+(function () {
+  "use strict";
+
+  const script = document.currentScript;
+  if (!script || window.__parentSupportWidget) return;   // one widget per page
+  window.__parentSupportWidget = true;
+
+  const data = script.dataset;
+  const DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
+  const DEFAULT_PRIMARY = "#1d4f91";
+  const DEFAULT_EXIT_COLOUR = "#b10e1e";
+  // The only help text in this file, used when even /widget/config.json could not be fetched. 999 is the
+  // one number allowed as a literal here: every other number comes from the content files via the config.
+  const FALLBACK_HELP = {
+    text: "If anyone is in danger right now, call 999.",
+    calls: [{ label: "Emergency services: call 999", tel: "999" }],
+  };
+  const SHIFT_PRESSES = 3;
+  const SHIFT_WINDOW_MS = 5000;
+  const REQUEST_TIMEOUT_MS = 30000;
+  const RECONNECT_MAX_MS = 30000;
+
+  function httpUrl(value, base) {
+    if (!value) return null;
+    try {
+      const url = new URL(value, base);
+      return url.protocol === "https:" || url.protocol === "http:" ? url : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  const scriptUrl = httpUrl(script.src, location.href);
+  const serverUrl = httpUrl(data.server, location.href) || scriptUrl || httpUrl(location.origin);
+  const server = serverUrl ? (serverUrl.origin + serverUrl.pathname.replace(/\/widget\/widget\.js$/, "")).replace(/\/+$/, "") : "";
+  const exitUrl = (httpUrl(data.exitUrl, location.href) || new URL(DEFAULT_EXIT_URL)).href;
+
+  // ---- colours from the host page, kept only when white text on them stays readable (4.5:1) ----------
+  function luminance(rgb) {
+    const [r, g, b] = rgb.map(function (v) {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+
+  function usableColour(value, fallback, name) {
+    if (!value) return fallback;
+    const ctx = document.createElement("canvas").getContext("2d");
+    if (!ctx || !(window.CSS && CSS.supports("color", value))) return fallback;
+    ctx.fillStyle = "#000";
+    ctx.fillStyle = value;
+    const hex = /^#([0-9a-f]{6})$/i.exec(ctx.fillStyle);   // canvas normalises opaque colours to #rrggbb
+    if (hex) {
+      const n = parseInt(hex[1], 16);
+      const contrast = 1.05 / (luminance([n >> 16, (n >> 8) & 255, n & 255]) + 0.05);
+      if (contrast >= 4.5) return ctx.fillStyle;
+    }
+    console.warn("Parent support widget: " + name + " is not dark enough for white text; using the default.");
+    return fallback;
+  }
+
+  // ---- state: memory only ------------------------------------------------------------------------------
+  function newSender() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  const state = {
+    sender: newSender(),
+    help: FALLBACK_HELP,
+    helpFromServer: false,
+    started: false,
+    busy: false,
+    pending: null,        // {message, bubble, typed, auto, sender}: a message the assistant has not received
+    controller: null,
+    exited: false,
+    reconnectTimer: null,
+    reconnectDelay: 2000,
+    inerted: [],
+  };
+
+  // ---- tiny DOM helpers: attributes are set one by one; nothing is ever parsed as HTML ------------------
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      const value = attrs[key];
+      if (key === "text") node.textContent = value;
+      else if (key === "class") node.className = value;
+      else if (value === true) node.setAttribute(key, "");
+      else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, String(value));
+    });
+    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    return node;
+  }
+
+  function hiddenText(text) {
+    return el("span", { class: "psa-vh", text: text });
+  }
+
+  const URL_PATTERN = /\bhttps?:\/\/[^\s<>"]+|\bwww\.[^\s<>"]+/gi;
+
+  // Plain text with web addresses turned into links (opening in a new tab, so the chat is not lost).
+  function richText(parent, text) {
+    let last = 0;
+    for (const match of String(text).matchAll(URL_PATTERN)) {
+      const shown = match[0].replace(/[.,;:!?)\]'"]+$/, "");
+      const url = httpUrl(/^www\./i.test(shown) ? "https://" + shown : shown);
+      if (!url) continue;
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      parent.appendChild(el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer" },
+        [document.createTextNode(shown), hiddenText(" (opens in a new tab)")]));
+      last = match.index + shown.length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+    return parent;
+  }
+
+  function callList(calls) {
+    return el("ul", { class: "psa-calls" }, calls.map(function (call) {
+      return el("li", {}, [el("a", { href: "tel:" + call.tel, class: "psa-call", text: call.label })]);
+    }));
+  }
+
+  // ---- the widget's DOM, inside a shadow root so the host page's styles neither leak in nor out ---------
+  const host = el("div", { id: "parent-support-widget" });
+  host.style.setProperty("display", "none");   // until the stylesheet has loaded
+  const root = host.attachShadow({ mode: "open" });
+  const stylesheet = el("link", { rel: "stylesheet", href: server + "/widget/widget.css" });
+  stylesheet.addEventListener("load", function () { host.style.removeProperty("display"); });
+  stylesheet.addEventListener("error", function () { host.style.removeProperty("display"); });
+
+  const title = data.title || "Parent support assistant";
+  const ui = {};
+  ui.floatingExit = el("button", { type: "button", class: "psa-exit psa-exit--floating", text: "Exit this page" });
+  ui.launchHelp = el("button", { type: "button", class: "psa-help-button", text: "Help now" });
+  ui.launch = el("button", { type: "button", class: "psa-launch", "aria-expanded": "false", "aria-controls": "psa-panel", text: "Chat with us" });
+  ui.launcher = el("div", { class: "psa-launcher" }, [ui.launchHelp, ui.launch]);
+
+  ui.heading = el("h2", { id: "psa-title", class: "psa-title", tabindex: "-1", text: title });
+  ui.close = el("button", { type: "button", class: "psa-close", "aria-label": "Close chat", text: "Close" });
+  ui.helpToggle = el("button", { type: "button", class: "psa-help-button", "aria-expanded": "false", "aria-controls": "psa-help", text: "Help now" });
+  ui.exit = el("button", { type: "button", class: "psa-exit", text: "Exit this page" });
+  // The header (with Help now and Exit) stays at the top even when a small or zoomed screen scrolls the panel.
+  ui.header = el("header", { class: "psa-header" }, [
+    el("div", { class: "psa-titlebar" }, [ui.heading, ui.close]),
+    el("div", { class: "psa-actions" }, [ui.helpToggle, ui.exit]),
+  ]);
+  ui.notice = el("p", { class: "psa-notice", text: "An automated assistant: not a person, and not an emergency service." });
+
+  ui.helpText = el("p", { class: "psa-help__text" });
+  ui.helpCalls = el("div");
+  ui.help = el("section", { id: "psa-help", class: "psa-help", "aria-labelledby": "psa-help-title", hidden: true }, [
+    el("h3", { id: "psa-help-title", text: "Help now" }), ui.helpText, ui.helpCalls,
+  ]);
+
+  ui.safetyClose = el("button", { type: "button", class: "psa-link-button", text: "Hide this note" });
+  ui.safety = el("section", { id: "psa-safety", class: "psa-safety", "aria-labelledby": "psa-safety-title", hidden: true }, [
+    el("h3", { id: "psa-safety-title", text: "Staying safe online" }),
+    el("ul", {}, [
+      el("li", { text: "This chat is not saved on this device. It is gone when you close the tab, or straight away with Clear chat or Exit this page." }),
+      el("li", { text: "Exit this page, or pressing the Shift key 3 times, hides this page at once and opens an everyday website instead." }),
+      el("li", { text: "A private or incognito window keeps this website out of your browsing history." }),
+      el("li", { text: "If someone checks this device, you can delete this website from your history. Deleting all of your history can be noticed, so you may prefer to remove only these pages." }),
+      el("li", { text: "If someone may be watching your phone or computer, use a device they cannot get to, such as a friend's phone or a library computer." }),
+    ]),
+    ui.safetyClose,
+  ]);
+
+  ui.log = el("div", { class: "psa-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation", tabindex: "0" });
+  ui.typing = el("p", { class: "psa-typing", role: "status" });
+  ui.alertMessage = el("p", { class: "psa-alert__message" });
+  ui.alertHelp = el("div", { class: "psa-alert__help" });
+  ui.retry = el("button", { type: "button", class: "psa-retry", text: "Try again" });
+  ui.alert = el("div", { class: "psa-alert", role: "alert" });
+  ui.alertBox = el("div", { class: "psa-alert__box", hidden: true }, [ui.alertMessage, ui.alertHelp, ui.retry]);
+  ui.alert.appendChild(ui.alertBox);
+
+  ui.input = el("textarea", { id: "psa-input", name: "message", rows: "2", maxlength: "1000", autocomplete: "off", "aria-describedby": "psa-input-hint" });
+  ui.send = el("button", { type: "submit", class: "psa-send", text: "Send" });
+  ui.form = el("form", { class: "psa-composer", novalidate: true }, [
+    el("label", { for: "psa-input", class: "psa-label", text: "Your message" }),
+    el("p", { id: "psa-input-hint", class: "psa-hint", text: "Press Enter to send, Shift and Enter for a new line." }),
+    ui.input, ui.send,
+  ]);
+  ui.clear = el("button", { type: "button", class: "psa-link-button", text: "Clear chat" });
+  ui.safetyToggle = el("button", { type: "button", class: "psa-link-button", "aria-expanded": "false", "aria-controls": "psa-safety", text: "Staying safe online" });
+  ui.footer = el("div", { class: "psa-footer" }, [ui.clear, ui.safetyToggle]);
+  ui.note = el("p", { class: "psa-note", role: "status" });
+
+  ui.panel = el("section", { id: "psa-panel", class: "psa-panel", "aria-labelledby": "psa-title", hidden: true }, [
+    ui.header, ui.notice, ui.help, ui.safety, ui.log, ui.typing, ui.alert, ui.form, ui.footer, ui.note,
+  ]);
+  ui.exitStatus = el("p", { class: "psa-vh", role: "status" });
+  ui.wrapper = el("div", { class: "psa" }, [ui.floatingExit, ui.launcher, ui.panel, ui.exitStatus]);
+  ui.wrapper.style.setProperty("--psa-primary", usableColour(data.primaryColour, DEFAULT_PRIMARY, "data-primary-colour"));
+  ui.wrapper.style.setProperty("--psa-exit", usableColour(data.exitColour, DEFAULT_EXIT_COLOUR, "data-exit-colour"));
+  root.appendChild(stylesheet);
+  root.appendChild(ui.wrapper);
+  // Keep whatever gets focus or is scrolled to from hiding under the sticky header.
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      ui.panel.style.setProperty("scroll-padding-top", ui.header.offsetHeight + "px");
+    }).observe(ui.header);
+  }
+
+  // ---- help now: from the content files via the config endpoint, kept in memory ------------------------
+  function renderHelp() {
+    ui.helpText.textContent = "";
+    richText(ui.helpText, state.help.text);
+    ui.helpCalls.replaceChildren(callList(state.help.calls));
+  }
+
+  function validCalls(calls) {
+    return (Array.isArray(calls) ? calls : []).filter(function (call) {
+      return call && typeof call.label === "string" && typeof call.tel === "string" && /^\+?[0-9]{2,15}$/.test(call.tel);
+    }).map(function (call) { return { label: call.label, tel: call.tel }; });
+  }
+
+  async function loadConfig() {
+    try {
+      const response = await fetch(server + "/widget/config.json", requestOptions({ method: "GET" }));
+      if (!response.ok) return false;
+      const config = await response.json();
+      const help = config && config.help_now;
+      if (help && typeof help.text === "string" && help.text.trim()) {
+        state.help = { text: help.text, calls: validCalls(help.calls) };
+        state.helpFromServer = true;
+        renderHelp();
+      }
+      if (Number.isInteger(config.max_message_chars) && config.max_message_chars > 0) {
+        ui.input.maxLength = config.max_message_chars;
+      }
+      return true;
+    } catch (err) {
+      return false;
+    }
+  }
+
+  function setHelpOpen(open) {
+    ui.help.hidden = !open;
+    ui.helpToggle.setAttribute("aria-expanded", String(open));
+    if (open) ui.help.scrollIntoView({ block: "nearest" });
+  }
+
+  // ---- opening and closing the panel -----------------------------------------------------------------
+  const fullScreen = window.matchMedia("(max-width: 40em)");
+
+  // When the panel covers the whole screen, the page behind it is taken out of reach of Tab and screen
+  // readers (inert), as a modal would be; on a wide screen the page stays usable beside the chat.
+  function updateInert() {
+    const shouldInert = !ui.panel.hidden && fullScreen.matches;
+    if (shouldInert && !state.inerted.length) {
+      Array.from(document.body.children).forEach(function (child) {
+        if (child !== host && !child.inert && child.tagName !== "SCRIPT") {
+          child.inert = true;
+          state.inerted.push(child);
+        }
+      });
+    } else if (!shouldInert && state.inerted.length) {
+      state.inerted.forEach(function (child) { child.inert = false; });
+      state.inerted = [];
+    }
+  }
+
+  function openPanel(options) {
+    ui.panel.hidden = false;
+    ui.launcher.hidden = true;
+    ui.floatingExit.hidden = true;
+    ui.launch.setAttribute("aria-expanded", "true");
+    ui.wrapper.classList.add("psa--open");
+    updateInert();
+    if (options.help) setHelpOpen(true);
+    if (options.focus) (options.help ? ui.helpToggle : ui.heading).focus();
+    if (!state.started) {
+      state.started = true;
+      deliver({ message: "/greet", auto: true });
+    }
+  }
+
+  function closePanel() {
+    ui.panel.hidden = true;
+    ui.launcher.hidden = false;
+    ui.floatingExit.hidden = false;
+    ui.launch.setAttribute("aria-expanded", "false");
+    ui.wrapper.classList.remove("psa--open");
+    updateInert();
+    ui.launch.focus();
+  }
+
+  // ---- messages ----------------------------------------------------------------------------------------
+  function scrollToEnd() {
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function addBubble(text, who) {
+    const bubble = el("div", { class: "psa-msg psa-msg--" + who }, [hiddenText(who === "bot" ? "Assistant: " : "You: ")]);
+    if (who === "bot") richText(bubble, text);
+    else bubble.appendChild(document.createTextNode(text));
+    ui.log.appendChild(bubble);
+    scrollToEnd();
+    return bubble;
+  }
+
+  // Quick replies from the assistant's last message stay usable; older ones are removed when the parent
+  // answers, except a row that holds the keyboard focus, whose buttons are switched off instead (so focus
+  // is never lost).
+  function retireReplies() {
+    const focused = root.activeElement;
+    ui.log.querySelectorAll(".psa-replies").forEach(function (row) {
+      if (focused && row.contains(focused)) {
+        row.classList.add("psa-replies--used");
+        row.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
+      } else {
+        row.remove();
+      }
+    });
+  }
+
+  function addReplies(buttons) {
+    const valid = buttons.filter(function (b) { return b && typeof b.title === "string" && typeof b.payload === "string" && b.payload; });
+    if (!valid.length) return;
+    const row = el("div", { class: "psa-replies", role: "group", "aria-label": "Replies you can choose" });
+    valid.forEach(function (reply) {
+      const button = el("button", { type: "button", class: "psa-reply", text: reply.title || reply.payload });
+      button.addEventListener("click", function () {
+        if (button.getAttribute("aria-disabled") === "true") return;
+        send(reply.payload, reply.title || reply.payload);
+      });
+      row.appendChild(button);
+    });
+    ui.log.appendChild(row);
+    scrollToEnd();
+  }
+
+  function showMessages(messages) {
+    (Array.isArray(messages) ? messages : []).forEach(function (m) {
+      if (m && typeof m.text === "string" && m.text) addBubble(m.text, "bot");
+      if (m && Array.isArray(m.buttons)) addReplies(m.buttons);
+    });
+  }
+
+  function setTyping(on) {
+    ui.typing.replaceChildren();
+    if (on) {
+      ui.typing.appendChild(el("span", { class: "psa-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]));
+      ui.typing.appendChild(document.createTextNode("The assistant is typing…"));
+    }
+  }
+
+  // A short note to the parent (announced politely), such as "Chat cleared".
+  function say(text) {
+    ui.note.textContent = text;
+  }
+
+  // ---- talking to the relay ------------------------------------------------------------------------
+  function requestOptions(extra) {
+    return Object.assign({ credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer", mode: "cors" }, extra);
+  }
+
+  function send(message, shown) {
+    if (state.busy || state.exited) return false;
+    retireReplies();
+    hideAlert();
+    say("");
+    const bubble = addBubble(shown, "me");
+    deliver({ message: message, bubble: bubble, typed: shown === message ? message : null });
+    return true;
+  }
+
+  async function deliver(pending) {
+    if (state.busy || state.exited) return;
+    pending.sender = state.sender;
+    state.busy = true;
+    setTyping(true);
+    const controller = new AbortController();
+    state.controller = controller;
+    const timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    let response = null;
+    let body = {};
+    try {
+      response = await fetch(server + "/api/chat", requestOptions({
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: pending.sender, message: pending.message }),
+        signal: controller.signal,
+      }));
+      body = await response.json().catch(function () { return {}; });
+    } catch (err) {
+      response = null;
+    } finally {
+      clearTimeout(timer);
+      if (state.controller === controller) state.controller = null;
+    }
+    if (pending.sender !== state.sender || state.exited) return;   // the chat was cleared meanwhile
+    state.busy = false;
+    setTyping(false);
+    if (response && response.ok) {
+      delivered(pending);
+      showMessages(body.messages);
+    } else if (response && response.status >= 400 && response.status < 500) {
+      refused(pending, body.error);
+    } else {
+      connectionLost(pending, body && body.help_now);
+    }
+  }
+
+  function delivered(pending) {
+    state.pending = null;
+    if (pending.bubble) pending.bubble.classList.remove("psa-msg--unsent");
+    const note = pending.bubble && pending.bubble.querySelector(".psa-unsent");
+    if (note) note.remove();
+    stopReconnect();
+    hideAlert();
+  }
+
+  // The message itself was turned down (too long, empty...): it goes back in the box to be changed.
+  function refused(pending, error) {
+    if (pending.bubble) pending.bubble.remove();
+    if (pending.typed && !ui.input.value) ui.input.value = pending.typed;
+    showAlert(typeof error === "string" && error ? error : "Sorry, that message could not be sent.", null, null);
+  }
+
+  function connectionLost(pending, helpText) {
+    state.pending = pending;
+    if (pending.bubble && !pending.bubble.querySelector(".psa-unsent")) {
+      pending.bubble.classList.add("psa-msg--unsent");
+      pending.bubble.appendChild(el("span", { class: "psa-unsent", "aria-hidden": "true", text: "Not sent yet" }));
+    }
+    const help = typeof helpText === "string" && helpText.trim() ? { text: helpText, calls: state.help.calls } : state.help;
+    showAlert(
+      "Sorry, we can't reach the assistant just now. " +
+        (pending.bubble ? "Your message has not been lost: you can send it again in a moment. " : "") +
+        "If you need help now:",
+      help,
+      state.pending.auto ? null : "Try again"
+    );
+    scheduleReconnect();
+  }
+
+  // `retryLabel`: the text of the button that sends the waiting message again; null for no button.
+  function showAlert(message, help, retryLabel) {
+    const hadFocus = ui.alertBox.contains(root.activeElement);
+    ui.alertMessage.textContent = message;
+    ui.alertHelp.replaceChildren();
+    if (help) {
+      ui.alertHelp.appendChild(richText(el("p", { class: "psa-help__text" }), help.text));
+      ui.alertHelp.appendChild(callList(help.calls));
+    }
+    ui.retry.hidden = !retryLabel;
+    if (retryLabel) ui.retry.textContent = retryLabel;
+    ui.alertBox.hidden = false;
+    ui.alertBox.scrollIntoView({ block: "nearest" });
+    if (hadFocus && ui.retry.hidden) ui.input.focus({ preventScroll: true });
+  }
+
+  function hideAlert() {
+    const hadFocus = ui.alertBox.contains(root.activeElement);
+    ui.alertBox.hidden = true;
+    ui.alertMessage.textContent = "";
+    ui.alertHelp.replaceChildren();
+    if (hadFocus) ui.input.focus({ preventScroll: true });
+  }
+
+  function retry() {
+    if (!state.pending || state.busy) return;
+    stopReconnect();
+    deliver(state.pending);
+  }
+
+  // While the assistant cannot be reached, ask (without re-sending anything) whether it is back,
+  // waiting a little longer each time.
+  function scheduleReconnect() {
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = setTimeout(probe, state.reconnectDelay);
+    state.reconnectDelay = Math.min(state.reconnectDelay * 2, RECONNECT_MAX_MS);
+  }
+
+  function stopReconnect() {
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    state.reconnectDelay = 2000;
+  }
+
+  async function probe() {
+    state.reconnectTimer = null;
+    if (state.exited || !state.pending) return;
+    let up = false;
+    try {
+      up = (await fetch(server + "/api/status", requestOptions({ method: "GET" }))).ok;
+    } catch (err) {
+      up = false;
+    }
+    if (state.exited || !state.pending) return;
+    if (!up) {
+      scheduleReconnect();
+      return;
+    }
+    stopReconnect();
+    if (!state.helpFromServer) loadConfig();
+    if (state.pending.auto) {
+      deliver(state.pending);   // our own greeting: nothing the parent wrote is sent twice
+    } else {
+      showAlert("You're connected again. Your message has not been sent yet.", null, "Send it now");
+    }
+  }
+
+  // ---- clear chat and quick exit -------------------------------------------------------------------
+  function forget() {
+    if (state.controller) state.controller.abort();
+    state.controller = null;
+    state.pending = null;
+    state.busy = false;
+    stopReconnect();
+    ui.log.replaceChildren();
+    ui.input.value = "";
+    hideAlert();
+    setTyping(false);
+    state.sender = newSender();   // the old conversation can no longer be reached from this tab
+  }
+
+  function clearChat() {
+    forget();
+    say("Chat cleared. Nothing from it is kept on this device.");
+    deliver({ message: "/greet", auto: true });
+  }
+
+  // GOV.UK "Exit this page": blank the page at once, wipe the chat, then replace this page in the
+  // tab's history with the neutral site, so that Back does not return here.
+  function quickExit() {
+    if (state.exited) return;
+    state.exited = true;
+    document.documentElement.style.setProperty("display", "none", "important");
+    try { document.title = ""; } catch (err) { /* some pages make the title read-only */ }
+    forget();
+    host.remove();
+    window.location.replace(exitUrl);
+  }
+
+  // Three presses of Shift on its own (not as part of a capital letter) within 5 seconds.
+  const shift = { count: 0, timer: null, withOtherKey: false };
+
+  function resetShift() {
+    shift.count = 0;
+    clearTimeout(shift.timer);
+    shift.timer = null;
+    ui.exitStatus.textContent = "";
+  }
+
+  window.addEventListener("keydown", function (event) {
+    if (event.key === "Shift") return;
+    if (event.shiftKey) shift.withOtherKey = true;
+    if (shift.count) resetShift();
+  }, true);
+
+  window.addEventListener("keyup", function (event) {
+    if (event.key !== "Shift" || state.exited) return;
+    if (shift.withOtherKey) {
+      shift.withOtherKey = false;
+      return;
+    }
+    shift.count += 1;
+    clearTimeout(shift.timer);
+    if (shift.count >= SHIFT_PRESSES) {
+      ui.exitStatus.textContent = "Exit this page activated.";
+      quickExit();
+      return;
+    }
+    const left = SHIFT_PRESSES - shift.count;
+    ui.exitStatus.textContent = "Shift, press " + left + " more time" + (left === 1 ? "" : "s") + " to exit.";
+    shift.timer = setTimeout(resetShift, SHIFT_WINDOW_MS);
+  }, true);
+
+  // If the browser ever shows this page again from its back-forward cache after an exit, leave again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && state.exited) window.location.replace(exitUrl);
+  });
+
+  // ---- wiring ------------------------------------------------------------------------------------------
+  ui.floatingExit.addEventListener("click", quickExit);
+  ui.exit.addEventListener("click", quickExit);
+  ui.launch.addEventListener("click", function () { openPanel({ focus: true }); });
+  ui.launchHelp.addEventListener("click", function () { openPanel({ focus: true, help: true }); });
+  ui.close.addEventListener("click", closePanel);
+  ui.helpToggle.addEventListener("click", function () { setHelpOpen(ui.help.hidden); });
+  ui.safetyToggle.addEventListener("click", function () {
+    const open = ui.safety.hidden;
+    ui.safety.hidden = !open;
+    ui.safetyToggle.setAttribute("aria-expanded", String(open));
+    if (open) ui.safety.scrollIntoView({ block: "nearest" });
+  });
+  ui.safetyClose.addEventListener("click", function () {
+    ui.safety.hidden = true;
+    ui.safetyToggle.setAttribute("aria-expanded", "false");
+    ui.safetyToggle.focus();
+  });
+  ui.clear.addEventListener("click", clearChat);
+  ui.retry.addEventListener("click", retry);
+  ui.panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closePanel();
+  });
+  ui.form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = ui.input.value.trim();
+    if (!text) return;
+    if (state.busy) {
+      say("Please wait for the reply. Your message is still in the box.");
+      return;
+    }
+    if (send(text, text)) ui.input.value = "";
+  });
+  ui.input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      ui.form.requestSubmit();
+    }
+  });
+  if (fullScreen.addEventListener) fullScreen.addEventListener("change", updateInert);
+
+  function start() {
+    renderHelp();
+    document.body.appendChild(host);
+    loadConfig();
+    if (data.open === "true") openPanel({ focus: false });
+  }
+
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();

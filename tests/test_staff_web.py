@@ -1,0 +1,575 @@
+"""The staff review pages through aiohttp's test client: every route refuses without a session and every
+form without its CSRF token, sign-in lockout, session expiry, roles, escaping, exports and headers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient
+from argon2 import PasswordHasher
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from bot.config import load_settings
+from bot.storage.crypto import Cipher, generate_key
+from bot.storage.migrate import upgrade
+from bot.storage.models import AuditLog
+from bot.storage.repository import ReferralStore, make_engine
+from bot.storage.staff_repository import StaffRepository
+from bot.web.app import create_app
+from bot.web.staff import STAFF, StaffContext
+from bot.web.staff.accounts import Passwords, add_account
+from tests.test_staff_repository import NOW, Clock, save
+
+PASSWORD = "a long enough password"
+HOSTILE = "<script>alert(1)</script>"
+# Cheap settings so that many sign-ins stay fast; the production settings are argon2-cffi's defaults.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@dataclass
+class Staff:
+    client: TestClient
+    ctx: StaffContext
+    store: ReferralStore
+    clock: Clock
+
+    async def sign_in(self, username: str = "alice", password: str = PASSWORD) -> str:
+        """Sign in and return the session's CSRF token."""
+        response = await self.login(username, password)
+        assert response.status == 303, await response.text()
+        return await self.token()
+
+    async def login(self, username: str, password: str):  # type: ignore[no-untyped-def]
+        page = await self.client.get("/staff/login")
+        return await self.client.post(
+            "/staff/login",
+            data={"username": username, "password": password, "csrf_token": token_in(await page.text())},
+            allow_redirects=False,
+        )
+
+    async def token(self) -> str:
+        return token_in(await (await self.client.get("/staff/")).text())
+
+    def audit(self, action: str) -> list[tuple[str, str | None, str | None]]:
+        with self.store.engine.connect() as connection:
+            rows = connection.execute(
+                select(AuditLog.actor, AuditLog.reference, AuditLog.detail)
+                .where(AuditLog.action == action)
+                .order_by(AuditLog.id)
+            )
+            return [tuple(row) for row in rows]
+
+
+def token_in(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+async def staff(aiohttp_client, tmp_path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Staff]:
+    monkeypatch.setenv("STAFF_SESSION_KEY", Fernet.generate_key().decode())
+    url = f"sqlite:///{tmp_path / 'staff.db'}"
+    upgrade(url)
+    app = create_app(load_settings())
+    ctx = app[STAFF]
+    clock = Clock(NOW)
+    ctx.clock = clock
+    ctx.passwords = Passwords(CHEAP_HASHER)
+    store = ReferralStore(make_engine(url), Cipher([generate_key()]), clock=clock)
+    ctx.repository = StaffRepository(store, clock=ctx.now)
+    add_account(ctx.repository.accounts, ctx.passwords, "alice", PASSWORD, "staff", actor="test")
+    add_account(ctx.repository.accounts, ctx.passwords, "root", PASSWORD, "admin", actor="test")
+    client = await aiohttp_client(app)
+    yield Staff(client, ctx, store, clock)
+
+
+REF = "ACDE-AAGH"  # reference_for(0) in test_staff_repository
+PAGES = ["/staff/", f"/staff/referrals/{REF}", "/staff/overview", "/staff/audit"]
+APIS = ["/staff/api/queue"]
+FORMS = {
+    "/staff/logout": {},
+    f"/staff/referrals/{REF}/status": {"status": "closed"},
+    f"/staff/referrals/{REF}/assign": {"to": "me"},
+    f"/staff/referrals/{REF}/notes": {"body": "rang, no answer"},
+    f"/staff/referrals/{REF}/erase": {"confirm": REF},
+    "/staff/export": {"reference": REF, "format": "csv"},
+}
+PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login"), ("GET", "/staff/static")}
+
+
+def test_every_staff_route_is_covered_by_these_tests() -> None:
+    """A new route must be added to PAGES, APIS, FORMS or PUBLIC, and so to the refusal tests below."""
+    app = create_app(load_settings())
+    routes = {
+        (route.method, route.resource.canonical)
+        for route in app.router.routes()
+        if route.resource is not None and route.resource.canonical.startswith("/staff/") and route.method != "HEAD"
+    }
+    known = PUBLIC | {("GET", p.replace(REF, "{reference}")) for p in PAGES + APIS}
+    known |= {("POST", p.replace(REF, "{reference}")) for p in FORMS}
+    assert routes == known
+
+
+# -- refusals --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_pages_send_you_to_sign_in_first(staff: Staff, path: str) -> None:
+    save(staff.store, 0)
+    response = await staff.client.get(path, allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/staff/login"
+    assert staff.audit("view") == []
+
+
+@pytest.mark.parametrize("path", APIS)
+async def test_apis_answer_401_without_a_session(staff: Staff, path: str) -> None:
+    response = await staff.client.get(path, allow_redirects=False)
+    assert response.status == 401
+    assert await response.json() == {"error": "Please sign in."}
+
+
+@pytest.mark.parametrize(("path", "form"), FORMS.items())
+async def test_forms_do_nothing_without_a_session(staff: Staff, path: str, form: dict) -> None:
+    save(staff.store, 0)
+    page = await staff.client.get("/staff/login")  # a valid anonymous CSRF token is not enough
+    data = {**form, "csrf_token": token_in(await page.text())}
+    response = await staff.client.post(path, data=data, allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/staff/login"
+    assert staff.store.get(REF).status == "new"
+    assert staff.audit("export") == [] and staff.audit("note_added") == []
+
+
+@pytest.mark.parametrize(
+    ("path", "form"), [*FORMS.items(), ("/staff/login", {"username": "alice", "password": PASSWORD})]
+)
+@pytest.mark.parametrize("token", [None, "forged-token"])
+async def test_every_form_refuses_a_missing_or_wrong_csrf_token(staff: Staff, path: str, form: dict, token) -> None:
+    save(staff.store, 0)
+    await staff.sign_in("root")
+    data = dict(form) if token is None else {**form, "csrf_token": token}
+    response = await staff.client.post(path, data=data, allow_redirects=False)
+    assert response.status == 403
+    assert "reload the page" in await response.text()
+    assert staff.store.get(REF) is not None and staff.store.get(REF).status == "new"
+    assert staff.audit("export") == [] and staff.audit("note_added") == [] and staff.audit("logout") == []
+
+
+async def test_a_token_from_another_session_is_refused(staff: Staff) -> None:
+    save(staff.store, 0)
+    other = token_in(await (await staff.client.get("/staff/login")).text())
+    await staff.sign_in()
+    response = await staff.client.post(f"/staff/referrals/{REF}/status", data={"status": "closed", "csrf_token": other})
+    assert response.status == 403 and staff.store.get(REF).status == "new"
+
+
+async def test_a_form_posted_from_another_site_is_refused_even_with_the_token(staff: Staff) -> None:
+    save(staff.store, 0)
+    token = await staff.sign_in()
+    response = await staff.client.post(
+        f"/staff/referrals/{REF}/status",
+        data={"status": "closed", "csrf_token": token},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status == 403 and staff.store.get(REF).status == "new"
+    same_site = staff.client.make_url("/").origin()
+    for origin, status in ((str(same_site), "contacted"), ("null", "closed")):  # "null": see _same_origin
+        response = await staff.client.post(
+            f"/staff/referrals/{REF}/status", data={"status": status, "csrf_token": token}, headers={"Origin": origin}
+        )
+        assert response.status == 200 and staff.store.get(REF).status == status
+
+
+# -- signing in ------------------------------------------------------------------------------------------------
+
+
+async def test_sign_in_sets_a_strict_encrypted_cookie_for_staff_paths_only(staff: Staff) -> None:
+    response = await staff.login("Alice", PASSWORD)  # usernames are not case-sensitive
+    assert response.status == 303 and response.headers["Location"] == "/staff/"
+    cookie = response.cookies["staff_session"]
+    assert cookie["path"] == "/staff/" and cookie["httponly"] and cookie["samesite"] == "Strict"
+    assert not cookie["secure"]  # plain http in the test; see the next test
+    assert "alice" not in cookie.value
+    assert "Referrals" in await (await staff.client.get("/staff/")).text()
+    assert staff.audit("login") == [("alice", None, None)]
+
+
+async def test_the_cookie_is_secure_behind_https(staff: Staff) -> None:
+    response = await staff.client.get("/staff/login", headers={"X-Forwarded-Proto": "https"})
+    assert response.cookies["staff_session"]["secure"]
+
+
+async def test_a_wrong_password_or_unknown_name_gets_the_same_answer(staff: Staff) -> None:
+    for username, password in (("alice", "not the password"), ("nobody", PASSWORD)):
+        response = await staff.login(username, password)
+        assert response.status == 401
+        assert "do not match an active account" in await response.text()
+    assert (await staff.client.get("/staff/", allow_redirects=False)).status == 303
+
+
+async def test_five_failures_lock_the_account_for_fifteen_minutes(staff: Staff) -> None:
+    for _ in range(4):
+        assert (await staff.login("alice", "wrong password")).status == 401
+    fifth = await staff.login("alice", "wrong password")
+    assert fifth.status == 429 and "paused" in await fifth.text()
+    assert (await staff.login("alice", PASSWORD)).status == 429  # even the right password
+    assert (await staff.login("root", PASSWORD)).status == 303  # other accounts are not affected
+    staff.clock.now = NOW + timedelta(minutes=16)
+    assert (await staff.login("alice", PASSWORD)).status == 303
+    assert staff.audit("account_locked") == [("alice", None, "5 failed sign-ins; locked for 15 minutes")]
+
+
+async def test_unknown_names_never_lock(staff: Staff) -> None:
+    for _ in range(7):
+        assert (await staff.login("nobody", "wrong password")).status == 401
+
+
+async def test_after_sign_in_you_land_on_the_page_you_asked_for(staff: Staff) -> None:
+    save(staff.store, 0)
+    await staff.client.get(f"/staff/referrals/{REF}", allow_redirects=False)
+    response = await staff.login("alice", PASSWORD)
+    assert response.headers["Location"] == f"/staff/referrals/{REF}"
+
+
+async def test_sessions_end_after_thirty_minutes_without_use(staff: Staff) -> None:
+    await staff.sign_in()
+    for _ in range(3):  # using the pages keeps the session going
+        staff.clock.now += timedelta(minutes=29)
+        assert (await staff.client.get("/staff/", allow_redirects=False)).status == 200
+    staff.clock.now += timedelta(minutes=31)
+    response = await staff.client.get("/staff/", allow_redirects=False)
+    assert response.status == 303
+    page = await (await staff.client.get("/staff/login")).text()
+    assert "signed out because the pages were not used for 30 minutes" in page
+
+
+async def test_background_polling_does_not_keep_a_session_alive(staff: Staff) -> None:
+    await staff.sign_in()
+    staff.clock.now += timedelta(minutes=20)
+    assert (await staff.client.get("/staff/api/queue")).status == 200
+    staff.clock.now += timedelta(minutes=20)
+    assert (await staff.client.get("/staff/api/queue")).status == 401
+
+
+async def test_sessions_end_after_twelve_hours_however_busy(staff: Staff) -> None:
+    await staff.sign_in()
+    for _ in range(35):  # 11 h 40 min of steady work
+        staff.clock.now += timedelta(minutes=20)
+        assert (await staff.client.get("/staff/", allow_redirects=False)).status == 200
+    staff.clock.now += timedelta(minutes=21)
+    assert (await staff.client.get("/staff/", allow_redirects=False)).status == 303
+
+
+async def test_signing_out_ends_the_session_even_for_a_copied_cookie(staff: Staff) -> None:
+    token = await staff.sign_in()
+    copied = staff.client.session.cookie_jar.filter_cookies(staff.client.make_url("/staff/"))["staff_session"].value
+    response = await staff.client.post("/staff/logout", data={"csrf_token": token}, allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/staff/login"
+    staff.client.session.cookie_jar.clear()
+    replay = await staff.client.get("/staff/", headers={"Cookie": f"staff_session={copied}"}, allow_redirects=False)
+    assert replay.status == 303
+    assert staff.audit("logout") == [("alice", None, None)]
+
+
+async def test_a_disabled_account_is_signed_out_and_cannot_sign_in(staff: Staff) -> None:
+    await staff.sign_in()
+    staff.ctx.repository.accounts.set_active("alice", False, actor="cli")
+    assert (await staff.client.get("/staff/", allow_redirects=False)).status == 303
+    assert (await staff.login("alice", PASSWORD)).status == 401
+
+
+# -- roles -------------------------------------------------------------------------------------------------
+
+
+async def test_only_admins_read_the_audit_log(staff: Staff) -> None:
+    save(staff.store, 0)
+    await staff.sign_in("alice")
+    await staff.client.get(f"/staff/referrals/{REF}")
+    refused = await staff.client.get("/staff/audit")
+    assert refused.status == 403 and "Only admins can read the audit log" in await refused.text()
+    assert "Audit log" not in await (await staff.client.get("/staff/")).text()  # not offered either
+
+    staff.client.session.cookie_jar.clear()
+    await staff.sign_in("root")
+    page = await staff.client.get("/staff/audit", params={"reference": REF.lower()})
+    text = await page.text()
+    assert page.status == 200
+    assert re.search(rf"<td>alice</td><td>view</td><td>{REF}</td>", text)
+    assert staff.audit("audit_view") == [("root", REF, "offset 0")]
+
+
+async def test_only_admins_erase_and_only_with_the_reference_typed(staff: Staff) -> None:
+    save(staff.store, 0)
+    token = await staff.sign_in("alice")
+    refused = await staff.client.post(f"/staff/referrals/{REF}/erase", data={"confirm": REF, "csrf_token": token})
+    assert refused.status == 403 and staff.store.get(REF) is not None
+
+    staff.client.session.cookie_jar.clear()
+    token = await staff.sign_in("root")
+    typo = await staff.client.post(f"/staff/referrals/{REF}/erase", data={"confirm": "ACDE-AAGJ", "csrf_token": token})
+    assert "Nothing was erased" in await typo.text() and staff.store.get(REF) is not None
+    done = await staff.client.post(f"/staff/referrals/{REF}/erase", data={"confirm": REF.lower(), "csrf_token": token})
+    assert f"Referral {REF} and its notes have been erased" in await done.text()
+    assert staff.store.get(REF) is None
+    assert staff.audit("erasure") == [("root", REF, None)]
+    assert (await staff.client.get(f"/staff/referrals/{REF}")).status == 404
+
+
+# -- the queue and a referral --------------------------------------------------------------------------------
+
+
+def references_in(page: str) -> list[str]:
+    return re.findall(r'class="reference" href="/staff/referrals/([A-Z0-9-]+)"', page)
+
+
+async def test_the_queue_shows_urgent_first_then_oldest_with_counts_and_filters(staff: Staff) -> None:
+    old = save(staff.store, 1, at=NOW - timedelta(days=2))
+    urgent = save(staff.store, 2, age=8, at=NOW - timedelta(hours=2))
+    new = save(staff.store, 3, at=NOW - timedelta(hours=1))
+    closed = save(staff.store, 4, at=NOW - timedelta(days=5))
+    staff.ctx.repository.change_status(closed, "closed", actor="alice")
+    await staff.sign_in()
+
+    page = await (await staff.client.get("/staff/")).text()
+    assert references_in(page) == [urgent, old, new]
+    assert re.search(r'id="count-open-urgent">1<', page) and re.search(r'id="count-open">3<', page)
+    assert re.search(r'id="count-new">3<', page) and re.search(r'id="count-closed">1<', page)
+    assert "2 days ago" in page
+
+    closed_page = await (await staff.client.get("/staff/", params={"status": "closed"})).text()
+    assert references_in(closed_page) == [closed]
+    urgent_page = await (await staff.client.get("/staff/", params={"priority": "urgent"})).text()
+    assert references_in(urgent_page) == [urgent]
+    found = await (await staff.client.get("/staff/", params={"q": closed.lower().replace("-", "")})).text()
+    assert references_in(found) == [closed]
+    nonsense = await (await staff.client.get("/staff/", params={"q": "hello"})).text()
+    assert "That is not a reference code" in nonsense and references_in(nonsense) == []
+
+
+async def test_the_queue_api_gives_counts_and_the_newest_referral(staff: Staff) -> None:
+    save(staff.store, 1)
+    save(staff.store, 2, age=3)
+    await staff.sign_in()
+    data = await (await staff.client.get("/staff/api/queue")).json()
+    assert data["counts"]["open"] == 2 and data["counts"]["open_urgent"] == 1
+    assert data["newest_id"] >= 2
+
+
+async def test_the_referral_page_puts_how_to_contact_first_and_records_the_view(staff: Staff) -> None:
+    save(staff.store, 0, age=9, topics=("signs",))
+    await staff.sign_in()
+    response = await staff.client.get(f"/staff/referrals/{REF.lower()}")
+    page = await response.text()
+    assert response.status == 200
+    contact = page.index("Before you get in touch")
+    assert contact < page.index("Change status") < page.index("What the parent told us")
+    assert "07700 900123" in page and 'href="tel:+447700900123"' in page
+    assert "No — do not leave a message" in page
+    assert "the child is 9, under 13" in page
+    assert "Signs to look out for" in page  # topic titles from the content
+    assert "URGENT - parent support referral ACDE-AAGH" in page  # the text for the case system
+    assert staff.audit("view") == [("alice", REF, None)]
+
+
+async def test_status_assignment_and_notes_from_the_referral_page(staff: Staff) -> None:
+    save(staff.store, 0)
+    token = await staff.sign_in()
+    base = f"/staff/referrals/{REF}"
+    page = await (await staff.client.post(f"{base}/status", data={"status": "contacted", "csrf_token": token})).text()
+    assert "Status changed to Contacted." in page and 'id="current-status">Contacted<' in page
+    page = await (await staff.client.post(f"{base}/assign", data={"to": "me", "csrf_token": token})).text()
+    assert "Assigned to alice" in page and "Unassign me" in page
+    page = await (
+        await staff.client.post(f"{base}/notes", data={"body": "Rang at 6pm.\nNo answer.", "csrf_token": token})
+    ).text()
+    assert "Note added." in page and "Rang at 6pm.\nNo answer." in page
+    empty = await (await staff.client.post(f"{base}/notes", data={"body": "  ", "csrf_token": token})).text()
+    assert "A note needs some text" in empty
+    bad = await staff.client.post(f"{base}/status", data={"status": "finished", "csrf_token": token})
+    assert bad.status == 400
+    stored = staff.store.get(REF)
+    assert (stored.status, stored.assigned_to) == ("contacted", "alice")
+    assert staff.audit("status_change") == [("alice", REF, "new -> contacted")]
+
+
+async def test_a_note_too_big_to_send_gets_a_plain_answer(staff: Staff) -> None:
+    save(staff.store, 0)
+    token = await staff.sign_in()
+    response = await staff.client.post(f"/staff/referrals/{REF}/notes", data={"body": "💔" * 2000, "csrf_token": token})
+    assert response.status == 413
+    assert "too much to send at once" in await response.text()
+    assert staff.audit("note_added") == []
+
+
+async def test_unknown_and_malformed_references_are_404(staff: Staff) -> None:
+    await staff.sign_in()
+    for path in ("/staff/referrals/ACDE-9999", "/staff/referrals/not-a-code", "/staff/nowhere"):
+        response = await staff.client.get(path)
+        assert response.status == 404
+        assert "Back to the queue" in await response.text()
+
+
+async def test_hostile_parent_text_is_shown_escaped(staff: Staff) -> None:
+    save(
+        staff.store,
+        0,
+        preferred_name=HOSTILE,
+        area='"><img src=x onerror=alert(2)>',
+        help_wanted=f"Please help {HOSTILE}\n<b>bold</b>",
+    )
+    token = await staff.sign_in()
+    await staff.client.post(f"/staff/referrals/{REF}/notes", data={"body": f"note {HOSTILE}", "csrf_token": token})
+    page = await (await staff.client.get(f"/staff/referrals/{REF}")).text()
+    assert HOSTILE not in page and "<img src=x" not in page and "<b>bold</b>" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4  # name, help, note, case-system text
+    assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "<script" not in page.replace('<script src="/staff/static/copy.js" defer></script>', "")
+
+
+# -- exports ---------------------------------------------------------------------------------------------------
+
+
+async def test_csv_export_of_ticked_referrals_with_formulas_neutralised(staff: Staff) -> None:
+    first = save(
+        staff.store, 1, preferred_name="@SUM(A1)", area="+44 Leeds", help_wanted='=HYPERLINK("http://x.example")'
+    )
+    second = save(staff.store, 2, age=7, help_wanted="-1 and plain words")
+    token = await staff.sign_in()
+    staff.ctx.repository.add_note(first, "=cmd|' /C calc'!A0", actor="alice")
+    response = await staff.client.post(
+        "/staff/export", data=[("reference", first), ("reference", second), ("format", "csv"), ("csrf_token", token)]
+    )
+    assert response.status == 200
+    assert response.content_type == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="referrals-20261122-2310.csv"'
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.DictReader(io.StringIO((await response.read()).decode("utf-8-sig"))))
+    assert [row["reference"] for row in rows] == [first, second]
+    one, two = rows
+    assert one["name_to_use"] == "'@SUM(A1)"
+    assert one["area"] == "'+44 Leeds"
+    assert one["help_wanted"] == '\'=HYPERLINK("http://x.example")'
+    assert one["staff_notes"].startswith("2026-11-22T23:10+00:00 alice: =cmd")
+    assert two["help_wanted"] == "'-1 and plain words"
+    assert one["phone"] == "07700 900123" and one["safe_to_leave_message"] == "no"
+    assert two["priority"] == "urgent" and two["priority_reasons"] == "the child is 7, under 13"
+    for row in rows:
+        assert not any(value.startswith(("=", "+", "-", "@")) for value in row.values())
+    assert [r[1] for r in staff.audit("export")] == [first, second]
+
+
+async def test_json_export_of_one_referral_has_the_whole_summary_and_the_notes(staff: Staff) -> None:
+    save(staff.store, 0)
+    token = await staff.sign_in()
+    staff.ctx.repository.add_note(REF, "Rang, left no message.", actor="alice")
+    response = await staff.client.post("/staff/export", data={"reference": REF, "format": "json", "csrf_token": token})
+    assert response.headers["Content-Disposition"] == f'attachment; filename="referral-{REF}.json"'
+    document = json.loads(await response.read())
+    assert document["exported_by"] == "alice"
+    (referral,) = document["referrals"]
+    assert referral["summary"] == staff.store.get(REF).summary
+    assert referral["staff_notes"] == [
+        {"author": "alice", "at": "2026-11-22T23:10:00+00:00", "text": "Rang, left no message."}
+    ]
+    assert staff.audit("export") == [("alice", REF, "json, 1 referral(s) in the file")]
+
+
+async def test_an_export_with_nothing_ticked_says_so(staff: Staff) -> None:
+    token = await staff.sign_in()
+    page = await (await staff.client.post("/staff/export", data={"format": "csv", "csrf_token": token})).text()
+    assert "Tick at least one referral to export." in page
+    bad = await staff.client.post("/staff/export", data={"reference": REF, "format": "xlsx", "csrf_token": token})
+    assert bad.status == 400
+
+
+# -- the overview ---------------------------------------------------------------------------------------------
+
+
+async def test_the_overview_draws_its_charts_on_the_server(staff: Staff) -> None:
+    save(staff.store, 1, age=5, topics=("signs", "grooming"))
+    save(staff.store, 2, topics=("signs",), at=NOW - timedelta(days=8))
+    await staff.sign_in()
+    page = await (await staff.client.get("/staff/overview")).text()
+    assert page.count("<svg") == 3
+    assert "<title>Week of 16 Nov: 1 urgent</title>" in page
+    assert "<title>Signs to look out for: 2</title>" in page
+    assert re.search(r"<strong>1</strong> urgent \(50%\)", page)
+    assert "style=" not in page  # the CSP forbids inline styles
+
+
+# -- headers and the rest of the service ---------------------------------------------------------------------
+
+
+async def test_staff_responses_carry_no_store_and_a_strict_csp(staff: Staff) -> None:
+    save(staff.store, 0)
+    responses = [
+        await staff.client.get("/staff/login"),
+        await staff.client.get("/staff/", allow_redirects=False),
+        await staff.client.get("/staff/static/staff.css"),
+    ]
+    await staff.sign_in()
+    responses += [
+        await staff.client.get("/staff/"),
+        await staff.client.get(f"/staff/referrals/{REF}"),
+        await staff.client.get("/staff/referrals/ACDE-9999"),
+        await staff.client.get("/staff/api/queue"),
+    ]
+    for response in responses:
+        headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert headers["Cache-Control"] == "no-store", response.url
+        assert "script-src 'self'" in csp and "style-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert csp.startswith("default-src 'none'"), response.url  # the staff pages' own, stricter policy
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_the_templates_have_no_inline_script_or_style(staff: Staff) -> None:
+    save(staff.store, 0)
+    await staff.sign_in("root")
+    for path in ("/staff/", f"/staff/referrals/{REF}", "/staff/overview", "/staff/audit"):
+        page = await (await staff.client.get(path)).text()
+        assert "style=" not in page and "<style" not in page and " on" + "click=" not in page
+        assert all(tag.startswith('<script src="/staff/static/') for tag in re.findall(r"<script[^>]*>", page))
+
+
+async def test_the_public_pages_set_no_cookies(staff: Staff) -> None:
+    for path in ("/", "/healthz"):
+        response = await staff.client.get(path)
+        assert response.status == 200
+        assert "Set-Cookie" not in response.headers
+
+
+async def test_staff_without_a_slash_goes_to_the_queue(staff: Staff) -> None:
+    response = await staff.client.get("/staff", allow_redirects=False)
+    assert response.status == 308 and response.headers["Location"] == "/staff/"
+
+
+async def test_unknown_paths_outside_staff_are_still_404(staff: Staff) -> None:
+    """The sub-application's prefix matching must not turn other paths into errors.
+
+    aiohttp 3.9 with yarl 1.13 or later made every such request a 500 (aio-libs/aiohttp#9435): yarl is
+    pinned below 1.13 in requirements.lock for that reason.
+    """
+    assert (await staff.client.get("/no-such-page")).status == 404
+
+
+async def test_without_an_encryption_key_the_staff_pages_say_so_and_the_chat_still_works(
+    aiohttp_client, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATA_ENCRYPTION_KEYS", "")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    client = await aiohttp_client(create_app(load_settings()))
+    response = await client.get("/staff/login")
+    assert response.status == 503 and "DATA_ENCRYPTION_KEYS is not set" in await response.text()
+    assert response.headers["Cache-Control"] == "no-store"
+    assert (await client.get("/healthz")).status == 200
