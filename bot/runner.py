@@ -96,6 +96,9 @@ def _environment() -> dict[str, str]:
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONPATH": str(PROJECT_ROOT),
         "DATABASE_URL": database_url(),  # endpoints.yml needs it set, even when .env leaves it to the default
+        # Sanic closes idle connections after 5 s, Rasa's client keeps them 15 s: under load a reused,
+        # closing connection lost action results (rasa-sdk raised this to 120 s after 3.6, PR #1047).
+        "SANIC_KEEP_ALIVE_TIMEOUT": "120",
     }
 
 

@@ -224,6 +224,12 @@ async def test_the_driver_counts_each_kind_of_error(fake_rest_channel) -> None:
     run = await drive(str(fake_rest_channel.make_url("")), [script], 1, "bench-faults-0001", timeout=0.5)
     assert run.errors == Counter({"HTTP 500": 1, "empty reply": 1, "timeout": 1, "unexpected reply": 1})
     assert len(run.latencies_ms) == 1 and run.failed_conversations == 1
+    assert [(e["message"], e["error"]) for e in run.error_examples] == [
+        ("break", "HTTP 500"),
+        ("silence", "empty reply"),
+        ("hang", "timeout"),
+        ("hello", "unexpected reply"),
+    ]
 
 
 async def test_a_refused_connection_is_an_error_not_a_crash(unused_tcp_port: int) -> None:

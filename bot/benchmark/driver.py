@@ -11,6 +11,8 @@ from bot.benchmark.conversations import Script, Turn
 from bot.benchmark.stats import LevelRun
 
 REST_PATH = "/webhooks/rest/webhook"
+KEEPALIVE_SECONDS = 3.0
+MAX_ERROR_EXAMPLES = 20
 
 
 def reply_text(body: object) -> str:
@@ -32,7 +34,7 @@ def judge(status: int, body: object, turn: Turn) -> str | None:
 
 
 async def _send(session: aiohttp.ClientSession, url: str, sender: str, turn: Turn, run: LevelRun) -> bool:
-    """One turn; records its latency or its error and returns whether it went well."""
+    """One turn; records its latency or its error (with the first few examples) and returns whether it went well."""
     started = time.perf_counter()
     try:
         async with session.post(url, json={"sender": sender, "message": turn.message}) as response:
@@ -48,6 +50,8 @@ async def _send(session: aiohttp.ClientSession, url: str, sender: str, turn: Tur
         error = judge(status, body, turn)
     if error:
         run.errors[error] += 1
+        if len(run.error_examples) < MAX_ERROR_EXAMPLES:
+            run.error_examples.append({"sender": sender, "message": turn.message, "error": error})
         return False
     run.latencies_ms.append((time.perf_counter() - started) * 1000)
     return True
@@ -64,7 +68,9 @@ async def drive(
     run = LevelRun(concurrency=concurrency, conversations=len(scripts))
     url = base_url.rstrip("/") + REST_PATH
     slots = asyncio.Semaphore(concurrency)
-    connector = aiohttp.TCPConnector(limit=concurrency)  # the client never queues a conversation itself
+    # The client never queues a conversation itself, and it drops an idle connection before Sanic (Rasa's web
+    # server, 5 s by default) would, so that a reused connection closing under it is never counted as an error.
+    connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=KEEPALIVE_SECONDS)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)) as session:
 
         async def converse(index: int, script: Script) -> None:

@@ -27,6 +27,7 @@ class LevelRun:
     errors: Counter[str] = field(default_factory=Counter)
     wall_seconds: float = 0.0
     failed_conversations: int = 0  # conversations with at least one error (one slow reply can derail a form)
+    error_examples: list[dict] = field(default_factory=list)  # the first few: sender, scripted message, error
 
     @property
     def turns(self) -> int:
@@ -44,6 +45,7 @@ def summarise(run: LevelRun) -> dict:
         "errors": sum(run.errors.values()),
         "errors_by_kind": dict(sorted(run.errors.items())),
         "failed_conversations": run.failed_conversations,
+        "error_examples": run.error_examples,
         "wall_seconds": round(run.wall_seconds, 2),
         "throughput_per_second": round(len(latencies) / run.wall_seconds, 2) if run.wall_seconds > 0 else None,
     }
