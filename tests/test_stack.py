@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.benchmark.conversations import REFERRAL_ANSWERS
 from bot.config import PROJECT_ROOT, load_settings
 from bot.runner import Service, restart, start_all, stop
 from bot.training import MODEL_PATH
@@ -185,25 +186,6 @@ def test_danger_inside_a_topic_comes_first_then_offers_the_way_back(stack) -> No
     assert texts(chat(resume[0], sender=sender)) == texts(step)
 
 
-REFERRAL_ANSWERS = [
-    ("/affirm", "call you"),
-    ("Sam", "get in touch"),
-    ("Phone call", "number"),
-    ("07700 900123", "leave a message"),
-    ("Yes", "say who they are"),
-    ("No", "best time"),
-    ("Evenings", "England or Wales"),
-    ("England", "council area"),
-    ("Leeds", "relationship"),
-    ("Mum", "How old"),
-    ("14", "worried"),
-    ("Criminal exploitation", "missing right now"),
-    ("No", "involved"),
-    ("Police", "crime reference"),
-    ("prefer not to say", "help with"),
-    ("Some advice on what to do next, please", "copy of this chat"),
-    ("No", "Here is what I will send"),
-]
 
 
 def start_referral(sender: str) -> None:

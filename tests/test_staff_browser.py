@@ -18,6 +18,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot import cli
+from bot.benchmark.conversations import REFERRAL_ANSWERS
 from bot.config import load_settings
 from bot.runner import start_all, stop
 from bot.storage.crypto import Cipher
@@ -25,7 +26,7 @@ from bot.storage.repository import ReferralStore, make_engine
 from bot.training import MODEL_PATH
 from tests import test_stack
 from tests.browser_support import screenshot
-from tests.test_stack import REFERRAL_ANSWERS, post, start_referral, texts
+from tests.test_stack import post, start_referral, texts
 from tests.test_staff_repository import save
 
 pytestmark = pytest.mark.skipif(

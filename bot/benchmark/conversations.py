@@ -50,10 +50,9 @@ GROUNDING = _script(
     "thanks, that helped",
 )
 
-# The self-referral of tests/test_stack.py (kept here too: bot/ never imports tests/).
-SELF_REFERRAL = _script(
-    "self-referral",
-    ("could someone from your team phone me please", "not an emergency service"),
+# A whole self-referral, answer by answer, each with words the next question must contain. The
+# stack and browser tests drive the same referral (they import this).
+REFERRAL_ANSWERS: tuple[tuple[str, str], ...] = (
     ("/affirm", "call you"),
     ("Sam", "get in touch"),
     ("Phone call", "number"),
@@ -71,6 +70,12 @@ SELF_REFERRAL = _script(
     ("prefer not to say", "help with"),
     ("Some advice on what to do next, please", "copy of this chat"),
     ("No", "Here is what I will send"),
+)
+
+SELF_REFERRAL = _script(
+    "self-referral",
+    ("could someone from your team phone me please", "not an emergency service"),
+    *REFERRAL_ANSWERS,
     ("/affirm", "reference"),
 )
 
