@@ -17,19 +17,15 @@ import yaml
 
 from bot.benchmark.conversations import REFERRAL_ANSWERS
 from bot.config import PROJECT_ROOT, load_settings
-from bot.runner import Service, restart, start_all, stop
+from bot.runner import Service, restart
 from bot.training import MODEL_PATH
+from tests.stack_support import ports, running_stack
 
 pytestmark = pytest.mark.skipif(
     not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"
 )
 
-PORTS = {
-    "RASA_URL": "http://localhost:5105",
-    "ACTION_PORT": "5155",
-    "WEB_PORT": "8105",
-    "ACTION_SERVER_URL": "http://localhost:5155/webhook",
-}
+PORTS = ports(1)
 SENDER = "stack-test-0001"
 
 
@@ -64,17 +60,9 @@ def stack_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def stack(content_copy: Path, stack_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Service]]:
-    spool = str(tmp_path_factory.mktemp("stack-spool"))
-    saved = {key: os.environ.get(key) for key in [*PORTS, "CONTENT_DIR", "DATABASE_URL", "REFERRAL_SPOOL_DIR"]}
-    os.environ.update(PORTS, CONTENT_DIR=str(content_copy), DATABASE_URL=stack_database, REFERRAL_SPOOL_DIR=spool)
-    running = start_all(load_settings())
-    yield running
-    stop(running)
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    env = {**PORTS, "CONTENT_DIR": str(content_copy), "DATABASE_URL": stack_database}
+    with running_stack(tmp_path_factory, env) as running:
+        yield running
 
 
 def chat(message: str, sender: str = SENDER) -> list[dict]:

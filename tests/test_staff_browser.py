@@ -19,13 +19,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from bot import cli
 from bot.benchmark.conversations import REFERRAL_ANSWERS
-from bot.config import load_settings
-from bot.runner import start_all, stop
 from bot.storage.crypto import Cipher
 from bot.storage.repository import ReferralStore, make_engine
 from bot.training import MODEL_PATH
 from tests import test_stack
 from tests.browser_support import screenshot
+from tests.stack_support import ports, running_stack
 from tests.test_stack import post, start_referral, texts
 from tests.test_staff_repository import save
 
@@ -33,12 +32,7 @@ pytestmark = pytest.mark.skipif(
     not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"
 )
 
-PORTS = {
-    "RASA_URL": "http://localhost:5305",
-    "ACTION_PORT": "5355",
-    "WEB_PORT": "8305",
-    "ACTION_SERVER_URL": "http://localhost:5355/webhook",
-}
+PORTS = ports(3)
 WEB = "http://localhost:8305"
 USERNAME, PASSWORD = "casey", "blue harbour lantern 42"
 
@@ -47,17 +41,9 @@ USERNAME, PASSWORD = "casey", "blue harbour lantern 42"
 def stack_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The three services on their own ports, with a fresh SQLite database and spool folder."""
     database = f"sqlite:///{tmp_path_factory.mktemp('staff-stack-db') / 'parent_support.db'}"
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in PORTS.items():
-            env.setenv(name, value)
-        env.setenv("DATABASE_URL", database)
-        env.setenv("REFERRAL_SPOOL_DIR", str(tmp_path_factory.mktemp("staff-stack-spool")))
-        env.setenv("STAFF_SESSION_KEY", Fernet.generate_key().decode())
-        running = start_all(load_settings())
-        try:
-            yield database
-        finally:
-            stop(running)
+    env = {**PORTS, "DATABASE_URL": database, "STAFF_SESSION_KEY": Fernet.generate_key().decode()}
+    with running_stack(tmp_path_factory, env):
+        yield database
 
 
 def chat(message: str, sender: str) -> list[dict]:

@@ -20,22 +20,18 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bot.config import PROJECT_ROOT, load_settings
-from bot.runner import Service, restart, start_all, stop
+from bot.config import PROJECT_ROOT
+from bot.runner import Service, restart
 from bot.training import MODEL_PATH
 from tests.browser_support import BrowserUnavailable, make_driver, screenshot
+from tests.stack_support import ports, running_stack
 
 pytestmark = pytest.mark.skipif(
     not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"
 )
 
 WEB = "http://localhost:8405"
-PORTS = {
-    "RASA_URL": "http://localhost:5405",
-    "ACTION_PORT": "5455",
-    "WEB_PORT": "8405",
-    "ACTION_SERVER_URL": "http://localhost:5455/webhook",
-}
+PORTS = ports(4)
 AXE_VERSION = "4.14.1"
 AXE_DIR = PROJECT_ROOT / ".cache" / "axe"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -89,20 +85,10 @@ def other_site() -> Iterator[str]:
 def stack(other_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Service]]:
     env = {
         **PORTS,
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('widget-db') / 'parent_support.db'}",
-        "REFERRAL_SPOOL_DIR": str(tmp_path_factory.mktemp("widget-spool")),
         "WIDGET_ALLOWED_ORIGINS": other_site,
     }
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    running = start_all(load_settings())
-    yield running
-    stop(running)
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with running_stack(tmp_path_factory, env) as running:
+        yield running
 
 
 @pytest.fixture

@@ -1,0 +1,39 @@
+"""The three services started for a test module, as `make run` starts them, on ports of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from bot.config import load_settings
+from bot.runner import Service, start_all, stop
+
+
+def ports(n: int) -> dict[str, str]:
+    """Rasa on 5n05, the action server on 5n55, the web service on 8n05 (one n per test module)."""
+    return {
+        "RASA_URL": f"http://localhost:5{n}05",
+        "ACTION_PORT": f"5{n}55",
+        "WEB_PORT": f"8{n}05",
+        "ACTION_SERVER_URL": f"http://localhost:5{n}55/webhook",
+    }
+
+
+@contextmanager
+def running_stack(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[list[Service]]:
+    """The services with a fresh SQLite database and spool folder (unless `env` names others); the
+    environment is put back afterwards."""
+    defaults = {
+        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('stack-db') / 'parent_support.db'}",
+        "REFERRAL_SPOOL_DIR": str(tmp_path_factory.mktemp("stack-spool")),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {**defaults, **env}.items():
+            patch.setenv(name, value)
+        running = start_all(load_settings())
+        try:
+            yield running
+        finally:
+            stop(running)
