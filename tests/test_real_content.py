@@ -74,3 +74,20 @@ def test_help_now_response_in_domain_has_the_emergency_numbers() -> None:
     text = DOMAIN["responses"]["utter_help_now"][0]["text"]
     for number in ("999", "101", "116 123", "85258"):
         assert number in text
+
+
+def test_safety_buttons_come_out_of_rasa_templating_as_the_content_says() -> None:
+    """Rasa fills {slot} placeholders in responses: a topic button's JSON payload must survive it."""
+    from rasa.core.nlg.interpolator import interpolate
+    from structlog.testing import capture_logs
+
+    for message in CONTENT.messages.values():
+        if not message.domain_response:
+            continue
+        expected = [b["payload"] for b in conversation.expand_buttons(message.buttons, CONTENT)]
+        response = DOMAIN["responses"][f"utter_{message.id}"][0]
+        with capture_logs() as logged:  # a payload taken for a placeholder is logged, with slot values
+            filled = interpolate(response, {"current_topic": None, "preferred_name": "Sam"})
+        assert logged == [], message.id
+        assert [b["payload"] for b in filled.get("buttons", [])] == expected
+        assert "{" not in filled["text"] or "{" in message.text

@@ -20,7 +20,14 @@ END = "  # END GENERATED RESPONSES"
 
 
 def _quoted(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+    """A YAML double-quoted scalar that Rasa's response templating leaves as it is.
+
+    Rasa fills `{slot}` placeholders in response texts and button payloads; a payload such as
+    `/open_topic{"topic":"recording"}` would be taken for one (and logged as an error, with slot
+    values). Doubled braces are Rasa's escape: they come out single.
+    """
+    escaped = text.replace("{", "{{").replace("}", "}}")
+    return json.dumps(escaped, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
 
 
 def generated_block(content: Content) -> str:
