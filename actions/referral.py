@@ -20,7 +20,7 @@ from bot.handoff.outbox import webhook_settings_from_env
 from bot.handoff.submit import Submission, submit
 from bot.safety.records import safety_record, with_record
 from bot.storage.crypto import Cipher
-from bot.storage.repository import ReferralStore, SpoolDirectory, make_engine
+from bot.storage.repository import ReferralStore, SpoolDirectory
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 @lru_cache(maxsize=1)
 def referral_store() -> ReferralStore:
     """One engine per action server process, made on first use (the database may start later)."""
-    return ReferralStore(make_engine(), Cipher.from_env())
+    return ReferralStore.from_env()
 
 
 def say(dispatcher: CollectingDispatcher, message: BotMessage) -> None:

@@ -95,10 +95,9 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _referral_store():  # type: ignore[no-untyped-def]
-    from bot.storage.crypto import Cipher
-    from bot.storage.repository import ReferralStore, make_engine
+    from bot.storage.repository import ReferralStore
 
-    return ReferralStore(make_engine(), Cipher.from_env())
+    return ReferralStore.from_env()
 
 
 def referrals_purge(args: argparse.Namespace) -> int:
@@ -230,26 +229,23 @@ def staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def staff_disable(args: argparse.Namespace) -> int:
+def _set_active(args: argparse.Namespace, active: bool) -> int:
     from bot.web.staff.accounts import normalise_username
 
     username = normalise_username(args.username) or args.username
-    if not _staff_accounts().set_active(username, False, actor="cli"):
+    if not _staff_accounts().set_active(username, active, actor="cli"):
         print(f"There is no staff account called {args.username}.", file=sys.stderr)
         return 1
-    print(f"Staff account {username} disabled; any session it had has ended.")
+    print(f"Staff account {username} enabled." if active else f"Staff account {username} disabled; any session it had has ended.")
     return 0
+
+
+def staff_disable(args: argparse.Namespace) -> int:
+    return _set_active(args, False)
 
 
 def staff_enable(args: argparse.Namespace) -> int:
-    from bot.web.staff.accounts import normalise_username
-
-    username = normalise_username(args.username) or args.username
-    if not _staff_accounts().set_active(username, True, actor="cli"):
-        print(f"There is no staff account called {args.username}.", file=sys.stderr)
-        return 1
-    print(f"Staff account {username} enabled.")
-    return 0
+    return _set_active(args, True)
 
 
 def staff_reset_password(args: argparse.Namespace) -> int:

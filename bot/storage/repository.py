@@ -110,6 +110,13 @@ def _info(row: Referral) -> dict[str, Any]:
     }
 
 
+def _check_record(priority: str, created_at: datetime) -> None:
+    """What both a save and a spooled write refuse before touching anything."""
+    if priority not in PRIORITIES:
+        raise ValueError(f"priority must be one of {PRIORITIES}, not {priority!r}")
+    _require_aware("created_at", created_at)
+
+
 def _require_aware(name: str, value: datetime) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime (UTC)")
@@ -122,6 +129,11 @@ class ReferralStore:
         self.engine = engine
         self.cipher = cipher
         self._clock = clock
+
+    @classmethod
+    def from_env(cls) -> ReferralStore:
+        """The store on DATABASE_URL with the keys of DATA_ENCRYPTION_KEYS."""
+        return cls(make_engine(), Cipher.from_env())
 
     def _session(self) -> Session:
         return Session(self.engine, future=True)
@@ -147,9 +159,7 @@ class ReferralStore:
         submit never makes a duplicate. Raises StorageUnavailable when the database cannot be used, and
         ReferenceCollision when another submission has this reference.
         """
-        if priority not in PRIORITIES:
-            raise ValueError(f"priority must be one of {PRIORITIES}, not {priority!r}")
-        _require_aware("created_at", created_at)
+        _check_record(priority, created_at)
         if schema_version is None:
             schema_version = int(summary.get("schema_version", DEFAULT_SCHEMA_VERSION))
         try:
@@ -390,9 +400,7 @@ class SpoolDirectory:
         schema_version: int | None = None,
     ) -> Path:
         """Keep a referral until `drain` can save it. Same arguments as ReferralStore.save."""
-        if priority not in PRIORITIES:
-            raise ValueError(f"priority must be one of {PRIORITIES}, not {priority!r}")
-        _require_aware("created_at", created_at)
+        _check_record(priority, created_at)
         target = self._file(submission_key)
         record = {
             "reference": reference,

@@ -11,14 +11,13 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from bot.handoff.outbox import outbox_worker_ctx, webhook_settings_from_env
-from bot.storage.crypto import Cipher
-from bot.storage.repository import ReferralStore, SpoolDirectory, make_engine
+from bot.storage.repository import ReferralStore, SpoolDirectory
 
 log = logging.getLogger(__name__)
 
 
 def referral_store() -> ReferralStore:
-    return ReferralStore(make_engine(), Cipher.from_env())
+    return ReferralStore.from_env()
 
 
 async def drain_spool_once(store_factory: Callable[[], ReferralStore]) -> int:

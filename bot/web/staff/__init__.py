@@ -18,8 +18,7 @@ from aiohttp_session import session_middleware
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.storage.config import StorageConfigError
-from bot.storage.crypto import Cipher
-from bot.storage.repository import ReferralStore, make_engine
+from bot.storage.repository import ReferralStore
 from bot.storage.staff_repository import StaffRepository
 from bot.web.staff.accounts import Passwords
 from bot.web.staff.config import StaffConfig, load_staff_config
@@ -36,7 +35,7 @@ __all__ = ["STAFF", "StaffContext", "setup_staff"]
 
 def _open_storage(ctx: StaffContext) -> None:
     try:
-        store = ReferralStore(make_engine(), Cipher.from_env())
+        store = ReferralStore.from_env()
     except StorageConfigError as exc:
         ctx.problem = f"The staff pages cannot open the referrals: {exc}"
         log.error("staff pages unavailable: %s", exc)
