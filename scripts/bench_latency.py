@@ -91,7 +91,7 @@ def bench_latency(rounds: int) -> None:
             "RASA_URL": "http://localhost:5205",
             "ACTION_PORT": "5255",
             "WEB_PORT": "8205",
-            "ACTION_SERVER_URL": "http://localhost:5255/webhook",
+            "ACTION_SERVER_URL": "http://127.0.0.1:5255/webhook",
         }
     )
     running = start_all(load_settings())

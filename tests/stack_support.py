@@ -17,7 +17,7 @@ def ports(n: int) -> dict[str, str]:
         "RASA_URL": f"http://localhost:5{n}05",
         "ACTION_PORT": f"5{n}55",
         "WEB_PORT": f"8{n}05",
-        "ACTION_SERVER_URL": f"http://localhost:5{n}55/webhook",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:5{n}55/webhook",
     }
 
 

@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -15,7 +15,9 @@ from bot.storage.crypto import Cipher, generate_key
 from bot.storage.tracker_store import EncryptedSQLTrackerStore, purge_conversations
 
 SECRET = "my number is 07700 900123 and his name is Darren"
-DOMAIN = Domain.from_yaml("version: '3.1'\nslots:\n  contact_phone:\n    type: any\n    mappings:\n    - type: custom\n")
+DOMAIN = Domain.from_yaml(
+    "version: '3.1'\nslots:\n  contact_phone:\n    type: any\n    mappings:\n    - type: custom\n"
+)
 
 
 def store_for(database_url: str, key: str) -> EncryptedSQLTrackerStore:
@@ -50,3 +52,32 @@ def test_old_conversations_are_purged_with_the_retention_period(database_url: st
     assert purge_conversations(engine, 365) == 1
     assert asyncio.run(store.retrieve("parent-old")) is None
     assert asyncio.run(store.retrieve("parent-new")) is not None
+
+
+def test_each_turn_adds_only_its_new_events_and_a_new_session_starts_afresh(database_url: str, engine: Engine) -> None:
+    key = generate_key()
+    store = store_for(database_url, key)
+    tracker = DialogueStateTracker.from_events(
+        "parent-9", [SessionStarted(timestamp=1.0), UserUttered("hi", timestamp=2.0)]
+    )
+    asyncio.run(store.save(tracker))
+    tracker.update(SlotSet("contact_phone", "+447700900123", timestamp=3.0))
+    asyncio.run(store.save(tracker))
+    asyncio.run(store.save(tracker))  # saved again with nothing new: nothing is written twice
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT count(*) FROM events WHERE sender_id = 'parent-9'")).scalar()
+    assert stored == 3
+
+    restarted = store_for(database_url, key)
+    later = asyncio.run(restarted.retrieve("parent-9"))
+    assert later is not None and later.get_slot("contact_phone") == "+447700900123"
+    later.update(SessionStarted(timestamp=10.0))
+    later.update(UserUttered("back again", timestamp=11.0))
+    asyncio.run(restarted.save(later))
+
+    latest = asyncio.run(restarted.retrieve("parent-9"))
+    assert latest is not None
+    assert [event.type_name for event in latest.events] == ["session_started", "user"]
+    assert latest.latest_message.text == "back again"
+    whole = asyncio.run(restarted.retrieve_full_tracker("parent-9"))
+    assert whole is not None and len(whole.events) == 5

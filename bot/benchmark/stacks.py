@@ -21,7 +21,7 @@ STOCK_RASA_PORT = 5605
 OUR_ENVIRONMENT = {
     "RASA_URL": f"http://localhost:{OUR_RASA_PORT}",
     "ACTION_PORT": "5555",
-    "ACTION_SERVER_URL": "http://localhost:5555/webhook",
+    "ACTION_SERVER_URL": "http://127.0.0.1:5555/webhook",
     "WEB_PORT": "8505",
 }
 

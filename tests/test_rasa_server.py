@@ -1,0 +1,88 @@
+"""The Rasa server's two adjustments (bot/rasa_server.py) hold against the installed Rasa."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from unittest import mock
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa_sdk.events import ActiveLoop, SlotSet
+
+from bot import rasa_server
+from bot.config import PROJECT_ROOT, load_settings
+from bot.runner import services
+
+SECRET = "my son is at Darren's flat on Mill Lane"
+
+
+@pytest.fixture()
+def remote_action() -> RemoteAction:
+    rasa_server.install()
+    return RemoteAction("action_topic_next", None)
+
+
+def a_reply() -> dict:
+    return {
+        "events": [SlotSet("requested_slot", "area"), ActiveLoop("referral_form"), SlotSet("area", None)],
+        "responses": [{"text": "Which council area?", "buttons": [{"title": "Skip", "payload": "/skip"}]}],
+    }
+
+
+def test_a_good_action_reply_passes_without_rechecking_the_schema(remote_action: RemoteAction) -> None:
+    validator_class = type(rasa_server.action_reply_validator())
+    with mock.patch.object(validator_class, "check_schema", wraps=validator_class.check_schema) as check_schema:
+        for _ in range(20):
+            assert remote_action._validate_action_result(a_reply()) is True
+    assert check_schema.call_count == 0  # Rasa's own check re-checks the schema on every call
+
+
+@pytest.mark.parametrize(
+    "bad_reply",
+    [
+        {"events": "not a list", "responses": []},
+        {"events": [{"name": "area", "value": "Leeds"}], "responses": []},  # an event without its type
+        {"events": [], "responses": ["plain text instead of a response"]},
+    ],
+)
+def test_a_bad_action_reply_raises_rasas_own_error(remote_action: RemoteAction, bad_reply: dict) -> None:
+    with pytest.raises(jsonschema.ValidationError) as raised:
+        remote_action._validate_action_result(bad_reply)
+    assert "Failed to validate Action server response" in raised.value.message
+
+
+def test_the_rasa_server_is_started_through_the_adjusting_module() -> None:
+    rasa = next(service for service in services(load_settings()) if service.name == "Rasa server")
+    assert rasa.command[1:4] == ["-m", "bot.rasa_server", "run"]
+
+
+def test_rasa_logs_withhold_what_a_parent_typed_even_in_a_traceback() -> None:
+    # A fresh interpreter, because Rasa configures structlog for the whole process.
+    script = textwrap.dedent(
+        f"""
+        import structlog
+        from bot import rasa_server
+        rasa_server.install()
+        from rasa.utils.log_utils import configure_structlog
+        configure_structlog(20)
+        log = structlog.get_logger()
+        log.error("rest.message.received.timeout", text={SECRET!r})
+        def handle(text):
+            raise ValueError("the turn failed")
+        try:
+            handle({SECRET!r})
+        except ValueError:
+            log.exception("rest.message.received.failure", text={SECRET!r}, turns=3)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+    logged = result.stdout + result.stderr
+    assert "rest.message.received.timeout" in logged and "rest.message.received.failure" in logged
+    assert "ValueError: the turn failed" in logged  # the traceback itself is still there to debug with
+    assert '"turns": 3' in logged  # numbers are kept
+    assert "Darren" not in logged and "Mill Lane" not in logged
