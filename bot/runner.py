@@ -41,7 +41,7 @@ def services(settings: Settings) -> list[Service]:
             [
                 python,
                 "-m",
-                "bot.rasa_server",  # Rasa's own command line, with the project's two adjustments
+                "bot.rasa_server",  # Rasa's own command line, with the project's adjustments
                 "run",
                 "--model",
                 str(MODEL_PATH),
