@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--force", action="store_true")
     train_parser.set_defaults(handler=train)
     evaluate_parser = commands.add_parser("evaluate", help="measure understanding: project vs Rasa's default pipeline")
-    evaluate_parser.add_argument("--pipelines", default="project,default,default_safety,diet_20,logreg")
+    evaluate_parser.add_argument("--pipelines", default="project,default,default_safety,diet_large,logreg")
     evaluate_parser.add_argument("--smoke", action="store_true", help="a quick run on a little of the data")
     evaluate_parser.add_argument("--out", default="results/eval-understanding.json")
     evaluate_parser.set_defaults(handler=evaluate)

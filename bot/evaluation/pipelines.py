@@ -65,11 +65,30 @@ FALLBACK = {"name": "FallbackClassifier", "threshold": 0.45, "ambiguity_threshol
 
 # name -> (what it is, config). "project" is config.yml as shipped.
 PIPELINES: dict[str, tuple[str, Any]] = {
-    "project": ("config.yml as shipped: DIET 40 epochs, char 2-5 grams, safety net", project_config),
+    "project": (
+        "config.yml as shipped: DIET with one transformer layer of 128, 60 epochs, char 2-5 grams, safety net",
+        project_config,
+    ),
     "default": ("Rasa's default pipeline (rasa init), no safety net", default_config),
     "default_safety": ("Rasa's default pipeline plus the safety net", lambda: default_plus_safety()),
-    "diet_20": ("project with DIET 20 epochs", lambda: _with_pipeline(_project_pipeline(epochs=20))),
-    "diet_80": ("project with DIET 80 epochs", lambda: _with_pipeline(_project_pipeline(epochs=80))),
+    "diet_large": (
+        "project with DIET's default size (two transformer layers of 256), 40 epochs: the config before tuning",
+        lambda: _with_pipeline(_project_pipeline(epochs=40, number_of_transformer_layers=2, transformer_size=256)),
+    ),
+    "diet_large_20": (
+        "project with DIET's default size, 20 epochs",
+        lambda: _with_pipeline(_project_pipeline(epochs=20, number_of_transformer_layers=2, transformer_size=256)),
+    ),
+    "diet_40": ("project with 40 epochs", lambda: _with_pipeline(_project_pipeline(epochs=40))),
+    "diet_20": ("project with 20 epochs", lambda: _with_pipeline(_project_pipeline(epochs=20))),
+    "diet_1x256": (
+        "project with one transformer layer of 256",
+        lambda: _with_pipeline(_project_pipeline(epochs=40, transformer_size=256)),
+    ),
+    "diet_2x128": (
+        "project with two transformer layers of 128",
+        lambda: _with_pipeline(_project_pipeline(epochs=40, number_of_transformer_layers=2)),
+    ),
     "logreg": (
         "LogisticRegressionClassifier on the same features, safety net",
         lambda: _with_pipeline([*_features(), {"name": "LogisticRegressionClassifier"}, FALLBACK, SAFETY_NET]),

@@ -15,6 +15,8 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,8 @@ from bot.evaluation.data import (
     write_nlu,
 )
 from bot.evaluation.pipelines import PIPELINES, config_for
+
+RASA_CACHE_SIZE_ENV = "RASA_MAX_CACHE_SIZE"  # rasa.engine.caching: 0 turns the training cache off
 
 
 @dataclass
@@ -101,15 +105,33 @@ def behaviour_scores(rows: list[tuple[str, str, str]], predicted: list[str]) -> 
     )
 
 
+@contextmanager
+def _training_cache_off() -> Iterator[None]:
+    saved = os.environ.get(RASA_CACHE_SIZE_ENV)
+    os.environ[RASA_CACHE_SIZE_ENV] = "0"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(RASA_CACHE_SIZE_ENV, None)
+        else:
+            os.environ[RASA_CACHE_SIZE_ENV] = saved
+
+
 def train(config: dict[str, Any], examples: list[Example], workdir: Path) -> tuple[str, float]:
-    """Train an NLU model on `examples` with `config`; returns (model path, seconds)."""
+    """Train an NLU model on `examples` with `config`; returns (model path, seconds).
+
+    Rasa's training cache is off for the call: with it, a pipeline trained before (in an earlier run)
+    comes back in seconds and its training time means nothing.
+    """
     from rasa.model_training import train_nlu
 
     config_path = workdir / "config.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     nlu_path = write_nlu(examples, workdir / "nlu.yml")
     started = time.monotonic()
-    model = train_nlu(str(config_path), str(nlu_path), str(workdir / "models"), fixed_model_name="nlu")
+    with _training_cache_off():
+        model = train_nlu(str(config_path), str(nlu_path), str(workdir / "models"), fixed_model_name="nlu")
     if model is None:
         raise RuntimeError(f"training failed for {config_path}")
     return model, time.monotonic() - started
