@@ -151,6 +151,24 @@ def referrals_rotate_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def safety_challenge(args: argparse.Namespace) -> int:
+    from bot.evaluation.challenge import challenge_messages, score_lexicon, score_model
+    from bot.safety.detector import load_lexicon
+    from bot.training import MODEL_PATH
+
+    messages = challenge_messages()
+    lexicon = score_lexicon(load_lexicon(load_settings().content_dir / "safety" / "lexicon.yml"), messages)
+    print(lexicon.summary("lexicon alone"))
+    if not args.lexicon_only:
+        model = score_model(str(args.model or MODEL_PATH), messages)
+        print(model.summary("model and safety net"))
+        for kind, answer, message in model.missed:
+            print(f"  missed {kind} (understood as {answer}): {message}")
+        for message in model.false_alarms:
+            print(f"  false alarm: {message}")
+    return 0
+
+
 def evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -343,6 +361,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.add_argument("--smoke", action="store_true", help="a quick run on a little of the data")
     evaluate_parser.add_argument("--out", default="results/eval-understanding.json")
     evaluate_parser.set_defaults(handler=evaluate)
+    challenge = commands.add_parser(
+        "safety-challenge", help="the safety net on independently written danger messages (tests/data/safety_challenge.yml)"
+    )
+    challenge.add_argument("--model", help="model to load (default: models/current.tar.gz)")
+    challenge.add_argument("--lexicon-only", action="store_true", help="skip the model (no TensorFlow)")
+    challenge.set_defaults(handler=safety_challenge)
     commands.add_parser("web", help="run the web service only").set_defaults(handler=web)
     commands.add_parser("run", help="run the Rasa server, action server and web service").set_defaults(handler=run)
     bench = commands.add_parser("bench", help="benchmarks").add_subparsers(dest="bench_command", required=True)

@@ -85,9 +85,25 @@ def load_lexicon(path: Path) -> Lexicon:
     return Lexicon(tuple(sorted(types, key=lambda t: t.priority)), words, int(negation.get("window", 3)))
 
 
+# Contractions typed without the apostrophe ("hes been stabbed", "theyve taken her"), put back so that
+# patterns written as he's / he'?s match them. Only words that cannot be anything else: not ill, its,
+# were, well, shed, hell, id.
+_CONTRACTIONS = {
+    **{word: word[:-1] + "'" + word[-1] for word in ("hes", "shes", "thats", "whats", "theres", "im")},
+    **{word: word[:-2] + "'" + word[-2:] for word in ("theyre", "theyve", "weve", "youre", "ive", "theyll", "youll")},
+    **{
+        word: word[:-2] + "n't"
+        for word in ("isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "hasnt")
+        + ("havent", "hadnt", "cant", "couldnt", "wouldnt", "shouldnt", "wont", "aint")
+    },
+}
+_CONTRACTION_WORD = re.compile(r"\b(" + "|".join(_CONTRACTIONS) + r")\b")
+
+
 def tidy(text: str) -> str:
-    """Lower case, straight quotes, single spaces: the form patterns are written against."""
+    """Lower case, straight quotes, apostrophes put back, single spaces: the form patterns are written against."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    text = _CONTRACTION_WORD.sub(lambda m: _CONTRACTIONS[m.group(0)], text)
     return re.sub(r"\s+", " ", text).strip()
 
 
