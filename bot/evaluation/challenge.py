@@ -8,7 +8,6 @@ the safety net generalises; it is never used to tune it. Figures are in docs/res
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,14 +71,10 @@ def score_lexicon(lexicon: Lexicon, messages: list[tuple[str, str]]) -> Challeng
 
 def score_model(model_path: str, messages: list[tuple[str, str]]) -> ChallengeScore:
     """The trained assistant's understanding (model, then the safety net inside the pipeline)."""
-    from rasa.core.agent import Agent
+    from bot.evaluation.run import parse  # loads Rasa and TensorFlow: only when a model is scored
 
-    agent = Agent.load(model_path)
-
-    async def intents() -> list[str]:
-        return [(await agent.parse_message(message))["intent"]["name"] for message, _ in messages]
-
+    intents, _ = parse(model_path, [message for message, _ in messages])
     score = ChallengeScore()
-    for (message, kind), intent in zip(messages, asyncio.run(intents()), strict=True):
+    for (message, kind), intent in zip(messages, intents, strict=True):
         score.add(message, kind, intent)
     return score

@@ -36,8 +36,6 @@ from bot.evaluation.data import (
 )
 from bot.evaluation.pipelines import PIPELINES, config_for
 
-RASA_CACHE_SIZE_ENV = "RASA_MAX_CACHE_SIZE"  # rasa.engine.caching: 0 turns the training cache off
-
 
 @dataclass
 class Scores:
@@ -107,15 +105,18 @@ def behaviour_scores(rows: list[tuple[str, str, str]], predicted: list[str]) -> 
 
 @contextmanager
 def _training_cache_off() -> Iterator[None]:
-    saved = os.environ.get(RASA_CACHE_SIZE_ENV)
-    os.environ[RASA_CACHE_SIZE_ENV] = "0"
+    """Rasa's cache size setting at 0 (Rasa reads it each time a training starts), put back afterwards."""
+    from rasa.engine.caching import CACHE_SIZE_ENV
+
+    saved = os.environ.get(CACHE_SIZE_ENV)
+    os.environ[CACHE_SIZE_ENV] = "0"
     try:
         yield
     finally:
         if saved is None:
-            os.environ.pop(RASA_CACHE_SIZE_ENV, None)
+            os.environ.pop(CACHE_SIZE_ENV, None)
         else:
-            os.environ[RASA_CACHE_SIZE_ENV] = saved
+            os.environ[CACHE_SIZE_ENV] = saved
 
 
 def train(config: dict[str, Any], examples: list[Example], workdir: Path) -> tuple[str, float]:
