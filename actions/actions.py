@@ -14,6 +14,7 @@ from bot import conversation
 from bot.config import load_settings
 from bot.content.store import ContentStore, ContentUnavailable
 from bot.handoff import form as referral_form
+from bot.payloads import first_entity
 from bot.safety.records import INTERRUPTING, safety_record, with_record
 
 CONTENT = ContentStore(load_settings().content_dir)
@@ -66,7 +67,7 @@ class ActionStartTopic(ContentAction):
 
     def respond(self, tracker: Tracker) -> conversation.Turn:
         content = CONTENT.get()
-        goto = next(tracker.get_latest_entity_values("topic"), None)
+        goto = first_entity(tracker.get_latest_entity_values("topic"))
         if goto is None:
             topic = content.topic_for_intent(latest_intent(tracker))
             goto = topic.id if topic else None

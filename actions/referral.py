@@ -18,6 +18,7 @@ from bot.conversation import BotMessage
 from bot.handoff import form
 from bot.handoff.outbox import webhook_settings_from_env
 from bot.handoff.submit import Submission, submit
+from bot.payloads import first_entity
 from bot.safety.records import safety_record, with_record
 from bot.storage.crypto import Cipher
 from bot.storage.repository import ReferralStore, SpoolDirectory
@@ -37,6 +38,14 @@ def say(dispatcher: CollectingDispatcher, message: BotMessage) -> None:
 
 def clear_answers() -> list[EventType]:
     return [SlotSet(name, None) for name in form.FORM_FIELDS]
+
+
+def ask_consent_first(tracker: Tracker, step: str) -> list[EventType] | None:
+    """The consent step instead, where this conversation has no yes to it (a typed or forged payload)."""
+    if form.consent_given(tracker.events):
+        return None
+    log.warning("self-referral step %s refused: no consent in this conversation", step)
+    return [FollowupAction(form.CONSENT_ACTION)]
 
 
 class ActionReferralConsent(Action):
@@ -77,6 +86,8 @@ class ActionReferralReview(Action):
         return "action_referral_review"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if (consent_step := ask_consent_first(tracker, self.name())) is not None:
+            return consent_step
         say(dispatcher, form.review(CONTENT.get(), tracker.slots))
         return []
 
@@ -88,8 +99,10 @@ class ActionReferralChange(Action):
         return "action_referral_change"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        field_name = next(tracker.get_latest_entity_values("field"), None)
-        if field_name in form.FORM_FIELDS:
+        if (consent_step := ask_consent_first(tracker, self.name())) is not None:
+            return consent_step
+        field_name = first_entity(tracker.get_latest_entity_values("field"), allowed=form.FORM_FIELDS)
+        if field_name:
             return [SlotSet(field_name, None), FollowupAction(REFERRAL_FORM)]
         say(dispatcher, form.change_choices(CONTENT.get(), tracker.slots))
         return []
@@ -100,6 +113,8 @@ class ActionReferralSubmit(Action):
         return "action_referral_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if (consent_step := ask_consent_first(tracker, self.name())) is not None:
+            return consent_step
         content = CONTENT.get()
         events = tracker.events
         answers = form.answers_from_slots(tracker.slots)
@@ -138,6 +153,8 @@ class ValidateReferralForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[str]:
+        if not form.consent_given(tracker.events):
+            return []  # no questions without a yes: the review step then asks for consent
         return form.required_fields(tracker.slots)
 
 

@@ -55,16 +55,15 @@ def train(args: argparse.Namespace) -> int:
 
 
 def web(args: argparse.Namespace) -> int:
-    from aiohttp import web as aiohttp_web
-
     from bot.web.app import create_app
     from bot.web.background import add_background_work
+    from bot.web.server import run as serve
 
     settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app(settings)
     add_background_work(app)
-    aiohttp_web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
+    serve(app, settings)
     return 0
 
 

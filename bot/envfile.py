@@ -15,6 +15,7 @@ from bot.storage.crypto import generate_key
 
 GENERATED: dict[str, Callable[[], str]] = {
     "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
+    "ACTION_SERVER_SECRET": lambda: secrets.token_urlsafe(32),
     "DATA_ENCRYPTION_KEYS": generate_key,
     "STAFF_SESSION_KEY": generate_key,
 }

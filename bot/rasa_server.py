@@ -16,6 +16,9 @@
    the model is loaded it is moved out of the collector's way with `gc.freeze()` (full collections
    then take under 6 ms).
 
+The HTTP API's token comes from the RASA_TOKEN environment variable, not the command line, so that
+`ps` never shows it.
+
 `bot/runner.py` starts the Rasa server through this module; `tests/test_rasa_server.py` keeps the
 adjustments honest against the installed Rasa.
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import sys
 from typing import Any
 
@@ -89,11 +93,19 @@ def install() -> None:
     rasa.core.run.load_agent_on_start = load_agent_then_freeze  # type: ignore[assignment]
 
 
+def with_token_from_environment(argv: list[str]) -> list[str]:
+    """`argv` with `--auth-token` taken from RASA_TOKEN, so the token never shows in the process list."""
+    token = os.environ.get("RASA_TOKEN", "")
+    if len(argv) > 1 and argv[1] == "run" and token and "--auth-token" not in argv and "-t" not in argv:
+        return [*argv, "--auth-token", token]
+    return argv
+
+
 def main() -> None:
     install()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    sys.argv = with_token_from_environment(["rasa", *sys.argv[1:]])
     rasa_main()
 
 

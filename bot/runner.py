@@ -32,9 +32,9 @@ def services(settings: Settings) -> list[Service]:
     return [
         Service(
             "action server",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
-            f"http://localhost:{settings.action_port}/health",
-            f"http://localhost:{settings.action_port}",
+            [python, "-m", "bot.action_server"],  # rasa-sdk's executor; loopback, shared secret (bot/action_server.py)
+            f"http://{settings.action_host}:{settings.action_port}/health",
+            f"http://{settings.action_host}:{settings.action_port} (Rasa server only: shared secret)",
         ),
         Service(
             "Rasa server",
@@ -45,18 +45,18 @@ def services(settings: Settings) -> list[Service]:
                 "run",
                 "--model",
                 str(MODEL_PATH),
+                "--interface",
+                settings.rasa_host,
                 "--port",
                 rasa_port,
-                "--enable-api",
-                "--auth-token",
-                settings.rasa_token,
+                "--enable-api",  # the token comes from RASA_TOKEN in the environment, never the command line
                 "--credentials",
                 "credentials.yml",
                 "--endpoints",
                 "endpoints.yml",
             ],
-            f"http://localhost:{rasa_port}/",
-            f"http://localhost:{rasa_port} (REST: /webhooks/rest/webhook, socket.io: /socket.io)",
+            f"http://{settings.rasa_host}:{rasa_port}/",
+            f"http://{settings.rasa_host}:{rasa_port} (web service only: REST channel, HTTP API behind RASA_TOKEN)",
         ),
         Service(
             "web service",
@@ -99,11 +99,29 @@ def _environment() -> dict[str, str]:
         # Sanic closes idle connections after 5 s, Rasa's client keeps them 15 s: under load a reused,
         # closing connection lost action results (rasa-sdk raised this to 120 s after 3.6, PR #1047).
         "SANIC_KEEP_ALIVE_TIMEOUT": "120",
+        # The Rasa server takes nothing bigger than this (the web service sends at most 16 KB).
+        "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024),
     }
 
 
+def _log_target(service: Service) -> int | None:
+    """Where a service writes its log: the terminal, or a file per service under SERVICE_LOG_DIR (tests read these)."""
+    folder = os.environ.get("SERVICE_LOG_DIR")
+    if not folder:
+        return None
+    path = os.path.join(folder, service.name.replace(" ", "_") + ".log")
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+
 def _launch(service: Service) -> None:
-    service.process = subprocess.Popen(service.command, cwd=PROJECT_ROOT, env=_environment(), start_new_session=True)
+    log_fd = _log_target(service)
+    try:
+        service.process = subprocess.Popen(
+            service.command, cwd=PROJECT_ROOT, env=_environment(), start_new_session=True, stdout=log_fd, stderr=log_fd
+        )
+    finally:
+        if log_fd is not None:
+            os.close(log_fd)
 
 
 def _wait_until_up(started: list[Service], timeout: float) -> None:
@@ -122,6 +140,8 @@ def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) 
     settings = settings or load_settings()
     if not settings.rasa_token:
         raise SystemExit("RASA_TOKEN is empty in .env: the Rasa HTTP API must never run without a token.")
+    if not settings.action_server_secret:
+        raise SystemExit("ACTION_SERVER_SECRET is empty in .env: run `make setup` to generate one.")
     if not MODEL_PATH.exists():
         raise SystemExit(f"No trained model at {MODEL_PATH}. Run `make train` first.")
     upgrade(database_url())  # the schema is current before anything writes to it

@@ -28,6 +28,9 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str])
     defaults = {
         "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('stack-db') / 'parent_support.db'}",
         "REFERRAL_SPOOL_DIR": str(tmp_path_factory.mktemp("stack-spool")),
+        # Every test message comes from one address: the module that tests the limits sets its own.
+        "CHAT_RATE_PER_ADDRESS": "100000/minute",
+        "CHAT_RATE_PER_CONVERSATION": "100000/minute",
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {**defaults, **env}.items():

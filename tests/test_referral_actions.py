@@ -20,14 +20,16 @@ from tests.test_referral_form import ALL_ANSWERED
 
 KEY = generate_key()
 CONSENT_AT = 1_790_000_000.0
+# The consent step and the parent's yes to it, as Rasa records them.
+CONSENTED = [
+    {"event": "action", "name": "action_referral_consent", "timestamp": CONSENT_AT},
+    {"event": "user", "text": "/affirm", "parse_data": {"intent": {"name": "affirm"}}, "timestamp": CONSENT_AT + 10},
+]
 
 
 def tracker(slots: dict[str, Any], *, entities: list[dict] | None = None, events: list[dict] | None = None) -> Tracker:
     latest = {"intent": {"name": "affirm", "confidence": 1.0}, "entities": entities or [], "text": "/affirm"}
-    history = events or [
-        {"event": "action", "name": "action_referral_consent", "timestamp": CONSENT_AT},
-        {"event": "user", "text": "my son is being used to run drugs", "timestamp": CONSENT_AT + 30},
-    ]
+    history = events or [*CONSENTED, {"event": "user", "text": "my son is being used to run drugs", "timestamp": CONSENT_AT + 30}]
     return Tracker("parent-42", slots, latest, history, False, None, {"name": None}, "action_listen")
 
 
@@ -98,7 +100,11 @@ def test_with_the_database_down_the_referral_is_kept_and_the_parent_told_honestl
 
 def answered(field_name: str, text: str) -> Tracker:
     """The tracker as the form hands it over: the new answer is the last event."""
-    history = [{"event": "user", "text": text, "timestamp": CONSENT_AT}, {"event": "slot", "name": field_name, "value": text}]
+    history = [
+        *CONSENTED,
+        {"event": "user", "text": text, "timestamp": CONSENT_AT + 20},
+        {"event": "slot", "name": field_name, "value": text},
+    ]
     return tracker({"requested_slot": field_name, field_name: text}, events=history)
 
 
@@ -137,3 +143,49 @@ def test_a_broken_setup_keeps_the_answers_and_gives_the_phone_route(
     assert "couldn't send your details" in messages[0]["text"] and "0808 800 5000" in messages[0]["text"]
     assert events == []  # nothing cleared: "Send it" can be tried again
     assert "Sam" not in caplog.text and "Leeds" not in caplog.text
+
+
+# --- the self-referral never goes ahead without the parent's yes (forged or typed payloads) -----------
+
+NO_CONSENT = [{"event": "user", "text": "/referral_change{\"field\":\"area\"}", "timestamp": CONSENT_AT}]
+
+
+@pytest.mark.parametrize(
+    "action",
+    [referral_actions.ActionReferralReview(), referral_actions.ActionReferralChange(), referral_actions.ActionReferralSubmit()],
+    ids=lambda action: action.name(),
+)
+def test_without_a_yes_to_consent_every_step_goes_back_to_the_consent_step(
+    action: Any, engine: Engine, spool: SpoolDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ReferralStore(engine, Cipher([KEY]))
+    use_store(monkeypatch, store)
+    entities = [{"entity": "field", "value": "area"}]
+    messages, events = run(action, tracker(dict(ALL_ANSWERED), entities=entities, events=NO_CONSENT))
+    assert events == [FollowupAction(form.CONSENT_ACTION)]
+    assert messages == []  # no answers shown, none forgotten, nothing sent
+    assert store.list_recent() == []
+    assert not spool.path.exists() or not list(spool.path.iterdir())
+
+
+def test_without_consent_the_form_asks_no_questions() -> None:
+    validator = referral_actions.ValidateReferralForm()
+    without = asyncio.run(validator.required_slots([], CollectingDispatcher(), tracker({}, events=NO_CONSENT), {}))
+    with_yes = asyncio.run(validator.required_slots([], CollectingDispatcher(), tracker({}), {}))
+    assert without == [] and "preferred_name" in with_yes
+
+
+@pytest.mark.parametrize(
+    ("history", "given"),
+    [
+        (CONSENTED, True),
+        ([CONSENTED[0], {"event": "user", "text": "no", "parse_data": {"intent": {"name": "deny"}}}], False),
+        ([CONSENTED[0], {"event": "user", "text": "/affirm", "parse_data": {"intent": {"name": "affirm"}}},
+          {"event": "action", "name": "action_referral_cancel"}], False),
+        ([{"event": "user", "text": "/affirm", "parse_data": {"intent": {"name": "affirm"}}}], False),
+        ([], False),
+    ],
+    ids=["yes", "said no", "yes then stop", "yes with no consent step", "nothing"],
+)
+def test_consent_is_read_from_the_conversation_itself(history: list[dict[str, Any]], given: bool) -> None:
+    assert form.consent_given(history) is given

@@ -93,10 +93,10 @@ def test_rasa_http_api_needs_the_token(stack) -> None:
     assert get_status(f"http://localhost:5105/status?token={settings.rasa_token}") == 200
 
 
-def test_rest_and_socketio_channels_are_open(stack) -> None:
-    status, body = post("http://localhost:5105/webhooks/rest/webhook", {"sender": "rest-check", "message": "/help_now"})
+def test_the_rest_channel_is_open_on_loopback_and_socketio_is_gone(stack) -> None:
+    status, body = post("http://127.0.0.1:5105/webhooks/rest/webhook", {"sender": "rest-check", "message": "/help_now"})
     assert status == 200 and "999" in texts(body)
-    assert get_status("http://localhost:5105/socket.io/?EIO=4&transport=polling") == 200
+    assert get_status("http://127.0.0.1:5105/socket.io/?EIO=4&transport=polling") == 404
 
 
 def test_an_edited_content_file_is_live_within_two_seconds(stack, content_copy: Path) -> None:

@@ -118,6 +118,30 @@ def change_choices(content: Content, slots: Mapping[str, Any]) -> BotMessage:
     return BotMessage(referral_message(content, "change").text, buttons)
 
 
+# After these, the parent's yes no longer stands: they said no, or stopped and every answer was dropped.
+_CONSENT_ENDED_BY = frozenset({"action_referral_declined", "action_referral_cancel"})
+
+
+def consent_given(events: list[dict[str, Any]]) -> bool:
+    """Whether the parent said yes at the consent step, and has not since declined or stopped.
+
+    Read from the conversation's own events, so no payload or slot sent from outside can stand in
+    for it: the questions, the review and the sending all need it.
+    """
+    consent_at = None
+    for index, event in enumerate(events):
+        if event.get("event") == "action" and event.get("name") == CONSENT_ACTION:
+            consent_at = index
+    if consent_at is None:
+        return False
+    later = events[consent_at + 1 :]
+    answer = next((event for event in later if event.get("event") == "user"), None)
+    intent = ((answer or {}).get("parse_data") or {}).get("intent") or {}
+    if intent.get("name") != "affirm":
+        return False
+    return not any(event.get("event") == "action" and event.get("name") in _CONSENT_ENDED_BY for event in later)
+
+
 def form_started_at(events: list[dict[str, Any]]) -> datetime | None:
     """When the parent last agreed to start (the consent step): stable across pauses and changes."""
     for event in reversed(events):

@@ -18,7 +18,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneNumberType
 
-from bot.web.chat_input import clean_message
+from bot.text import clean_message
 
 __all__ = [
     "ERROR_CODES",
@@ -127,9 +127,6 @@ def _error(code: str) -> Validated:
 
 # --- cleaning -------------------------------------------------------------------------------------
 
-# Invisible format characters that clean_message keeps (zero-width space, direction marks, word joiner,
-# BOM, soft hyphen). The zero-width joiner used inside emoji is kept.
-_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff]")
 _ANGLE_BRACKETS = re.compile(r"[<>\uff1c\uff1e\ufe64\ufe65\u2039\u203a\u3008\u3009\u27e8\u27e9]")
 _APOSTROPHES = str.maketrans("", "", "'\u2018\u2019\u201b\u02bc\u2032`\u00b4")
 _LONG_RUN = re.compile(r"([^\W\d_])\1{2,}")  # "yesss" -> "yes", "nooo" -> "no"; digits are left alone
@@ -144,8 +141,8 @@ def _as_text(value: object) -> str:
 
 
 def _clean(text: object) -> str:
-    """clean_message, then invisible characters removed and all whitespace collapsed to single spaces."""
-    return " ".join(_INVISIBLE.sub("", clean_message(_as_text(text))).split())
+    """clean_message (invisible characters removed), then all whitespace collapsed to single spaces."""
+    return " ".join(clean_message(_as_text(text)).split())
 
 
 def _clean_plain(text: object) -> str:
@@ -918,7 +915,7 @@ def validate_help_wanted(text: str) -> Validated:
     """Free text, cleaned (spaces collapsed, paragraphs kept), 1-600 characters."""
     if (early := _start(text)) is not None:
         return early
-    lines = (" ".join(line.split()) for line in _INVISIBLE.sub("", clean_message(_as_text(text))).splitlines())
+    lines = (" ".join(line.split()) for line in clean_message(_as_text(text)).splitlines())
     paragraphs: list[str] = []
     for line in lines:
         if line or (paragraphs and paragraphs[-1]):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.text import clean_message
+
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
 _QUOTED = re.compile(r'"[^"]{1,300}"')
@@ -102,7 +104,7 @@ _CONTRACTION_WORD = re.compile(r"\b(" + "|".join(_CONTRACTIONS) + r")\b")
 
 def tidy(text: str) -> str:
     """Lower case, straight quotes, apostrophes put back, single spaces: the form patterns are written against."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    text = unicodedata.normalize("NFKC", clean_message(text)).translate(_QUOTES).lower()
     text = _CONTRACTION_WORD.sub(lambda m: _CONTRACTIONS[m.group(0)], text)
     return re.sub(r"\s+", " ", text).strip()
 

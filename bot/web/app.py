@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -11,7 +12,10 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.content.store import ContentStore
+from bot.web.bodies import body_deadline
 from bot.web.chat_input import ChatInputError, clean_bot_messages, parse_chat_input
+from bot.web.client import came_over_tls, client_address
+from bot.web.rate_limits import ChatRateLimits, RateLimitSettings
 from bot.web.staff import setup_staff
 from bot.web.widget import setup_widget
 from bot.web.widget.cors import origin_may_post
@@ -24,6 +28,9 @@ MAX_REQUEST_BYTES = 16 * 1024
 SETTINGS = web.AppKey("settings", Settings)
 CONTENT = web.AppKey("content", ContentStore)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+RATE_LIMITS = web.AppKey("rate_limits", ChatRateLimits)
+HSTS = "max-age=31536000; includeSubDomains"
+SERVER_NAME = "parent-support"  # aiohttp would announce its version and Python's
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -42,22 +49,30 @@ def help_now_text(app: web.Application) -> str:
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler):  # type: ignore[no-untyped-def]
+async def json_errors_for_the_api(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """Errors under /api/ (and any 413) answer in JSON, in words a parent can act on."""
     try:
-        response = await handler(request)
+        return await handler(request)
     except web.HTTPException as exc:
-        response = exc
         if exc.status == 413:
-            response = _error(413, "That message is too big to send.")
-        elif exc.status >= 400 and request.path.startswith("/api/"):
-            response = _error(exc.status, exc.reason)
-        else:
-            raise
-    policy = response.headers.get("Content-Security-Policy")  # staff pages set a stricter one of their own
-    response.headers.update(SECURITY_HEADERS)
-    if policy:
-        response.headers["Content-Security-Policy"] = policy
-    return response
+            return _error(413, "That message is too big to send.")
+        if exc.status >= 400 and request.path.startswith("/api/"):
+            return _error(exc.status, exc.reason)
+        raise
+
+
+def security_headers(trust_proxy: bool):  # type: ignore[no-untyped-def]
+    """A response-prepare hook: headers on every response, errors and static files included (the staff
+    pages keep their own stricter policy); HSTS when the request came over TLS."""
+
+    async def add(request: web.Request, response: web.StreamResponse) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers["Server"] = SERVER_NAME
+        if came_over_tls(request, trust_proxy=trust_proxy):
+            response.headers["Strict-Transport-Security"] = HSTS
+
+    return add
 
 
 def _error(status: int, message: str, **extra: object) -> web.Response:
@@ -70,12 +85,24 @@ async def chat(request: web.Request) -> web.Response:
         return _error(403, "This website is not allowed to use the assistant.")
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return _error(400, "The request was not valid JSON.")
     try:
         chat_input = parse_chat_input(body, settings.max_message_chars)
     except ChatInputError as exc:
         return _error(exc.status, str(exc))
+    address = client_address(request, trust_proxy=settings.trust_proxy_headers)
+    wait = await request.app[RATE_LIMITS].wait_needed(address, chat_input.sender)
+    if wait:
+        response = _error(
+            429,
+            f"You're sending messages faster than I can take them. Please wait {wait} seconds, then send it "
+            "again: your message is still in the box.",
+            retry_after=wait,
+            help_now=help_now_text(request.app),
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     url = f"{settings.rasa_url}/webhooks/rest/webhook"
     try:
         async with request.app[HTTP].post(
@@ -86,7 +113,8 @@ async def chat(request: web.Request) -> web.Response:
             if upstream.status != 200:
                 raise aiohttp.ClientResponseError(upstream.request_info, (), status=upstream.status)
             raw = await upstream.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+    # asyncio.TimeoutError is not the built-in TimeoutError before Python 3.11.
+    except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, json.JSONDecodeError) as exc:
         log.warning("assistant unreachable: %s", type(exc).__name__)
         return _error(
             503,
@@ -108,7 +136,7 @@ async def assistant_status(request: web.Request) -> web.Response:
             f"{settings.rasa_url}/", timeout=aiohttp.ClientTimeout(total=min(3.0, settings.rasa_timeout_seconds))
         ) as upstream:
             up = upstream.status == 200
-    except (aiohttp.ClientError, TimeoutError):
+    except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError):
         up = False
     if up:
         return web.json_response({"assistant": "ok"})
@@ -122,8 +150,12 @@ async def _http_session(app: web.Application):  # type: ignore[no-untyped-def]
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[security_headers], client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(middlewares=[json_errors_for_the_api, body_deadline(settings.web_body_timeout_seconds)], client_max_size=MAX_REQUEST_BYTES)
+    app.on_response_prepare.append(security_headers(settings.trust_proxy_headers))
     app[SETTINGS] = settings
+    app[RATE_LIMITS] = ChatRateLimits(
+        RateLimitSettings(settings.chat_rate_per_address, settings.chat_rate_per_conversation, settings.rate_limit_storage)
+    )
     app[CONTENT] = ContentStore(settings.content_dir)
     app.cleanup_ctx.append(_http_session)
     app.router.add_post("/api/chat", chat)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from bot.payloads import typed_message
+from bot.text import clean_message
+
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-# Control characters other than tab and newline, and bidirectional overrides (used to disguise
-# text); they carry no meaning in a chat message. Joiners used by emoji are kept.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class ChatInputError(ValueError):
@@ -26,13 +25,6 @@ class ChatInput:
     message: str
 
 
-def clean_message(text: str) -> str:
-    """NFC-normalise, replace unpaired surrogates, drop control characters, trim."""
-    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    text = unicodedata.normalize("NFC", text)
-    return _CONTROL.sub("", text).strip()
-
-
 def parse_chat_input(body: object, max_chars: int) -> ChatInput:
     if not isinstance(body, dict):
         raise ChatInputError("Send a JSON object with a sender and a message.")
@@ -42,7 +34,7 @@ def parse_chat_input(body: object, max_chars: int) -> ChatInput:
         raise ChatInputError("The conversation id is missing or not valid. Reload the page to start again.")
     if not isinstance(message, str):
         raise ChatInputError("The message must be text.")
-    cleaned = clean_message(message)
+    cleaned = typed_message(clean_message(message))
     if not cleaned:
         raise ChatInputError("The message is empty.")
     if len(cleaned) > max_chars:

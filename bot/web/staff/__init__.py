@@ -20,6 +20,7 @@ from bot.content.store import ContentStore
 from bot.storage.config import StorageConfigError
 from bot.storage.repository import ReferralStore
 from bot.storage.staff_repository import StaffRepository
+from bot.web.bodies import IN_SUB_APP, body_deadline
 from bot.web.staff.accounts import Passwords
 from bot.web.staff.config import StaffConfig, load_staff_config
 from bot.web.staff.context import STAFF, StaffContext
@@ -61,7 +62,9 @@ def build_staff_app(ctx: StaffContext) -> web.Application:
         max_age=int(config.idle_timeout.total_seconds()),
         always_secure=config.cookie_secure == "always",
     )
-    app = web.Application(middlewares=[staff_headers, session_middleware(storage), error_pages, guard])
+    reads_body = body_deadline(ctx.settings.web_body_timeout_seconds)
+    app = web.Application(middlewares=[staff_headers, session_middleware(storage), error_pages, reads_body, guard])
+    app[IN_SUB_APP] = True
     app[STAFF] = ctx
     aiohttp_jinja2.setup(
         app,

@@ -410,6 +410,8 @@
     if (response && response.ok) {
       delivered(pending);
       showMessages(body.messages);
+    } else if (response && response.status === 429) {
+      refused(pending, body.error, state.help);   // slowed down: the help numbers stay in view
     } else if (response && response.status >= 400 && response.status < 500) {
       refused(pending, body.error);
     } else {
@@ -427,10 +429,10 @@
   }
 
   // The message itself was turned down (too long, empty...): it goes back in the box to be changed.
-  function refused(pending, error) {
+  function refused(pending, error, help) {
     if (pending.bubble) pending.bubble.remove();
     if (pending.typed && !ui.input.value) ui.input.value = pending.typed;
-    showAlert(typeof error === "string" && error ? error : "Sorry, that message could not be sent.", null, null);
+    showAlert(typeof error === "string" && error ? error : "Sorry, that message could not be sent.", help || null, null);
   }
 
   function connectionLost(pending, helpText) {

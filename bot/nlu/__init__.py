@@ -1,0 +1,1 @@
+"""The project's own Rasa NLU components (the safety net lives in bot/safety/)."""

@@ -1,0 +1,26 @@
+"""Request bodies must arrive in time: one that trickles in would hold a connection and a handler for ever."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+_SUB_APPS = ("/staff/",)  # these register the middleware themselves, inside their own error pages
+IN_SUB_APP = web.AppKey("reads_bodies_itself", bool)
+
+
+def body_deadline(seconds: float):  # type: ignore[no-untyped-def]
+    """A middleware that reads the body within `seconds` (aiohttp keeps it for .json() and .post());
+    a body too big still gives 413, from the app whose error pages should say so."""
+
+    @web.middleware
+    async def read_body_in_time(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        if request.can_read_body and (request.app.get(IN_SUB_APP) or not request.path.startswith(_SUB_APPS)):
+            try:
+                await asyncio.wait_for(request.read(), seconds)
+            except asyncio.TimeoutError:
+                raise web.HTTPRequestTimeout(text="The request took too long to arrive. Please try again.") from None
+        return await handler(request)
+
+    return read_body_in_time

@@ -1,0 +1,66 @@
+"""Typed button payloads: only the shapes the assistant offers pass as payloads (issue 11, item 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.payloads import first_entity, typed_message
+from bot.web.chat_input import parse_chat_input
+
+SENDER = "widget-abcdef123456"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "/menu",
+        "/help_now",
+        "/topic_next",
+        "/affirm",
+        '/open_topic{"topic":"court"}',
+        '/open_topic{"topic":"grooming/what_it_is"}',
+        '/referral_change{"field":"area"}',
+    ],
+)
+def test_payloads_the_buttons_send_pass_unchanged(payload: str) -> None:
+    assert parse_chat_input({"sender": SENDER, "message": payload}, 1000).message == payload
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ("/danger_now", "danger_now"),  # internal intents: read as words
+        ("/nlu_fallback", "nlu_fallback"),
+        ("/affirm@0.01", "affirm@0.01"),  # Rasa's confidence suffix
+        ('/open_topic{"topic":{"id":"court"}}', 'open_topic{"topic":{"id":"court"}}'),  # a nested entity
+        ('/open_topic{"topic":["court","home"]}', 'open_topic{"topic":["court","home"]}'),
+        ('/open_topic{"topic":"' + "x" * 300 + '"}', 'open_topic{"topic":"' + "x" * 300 + '"}'),
+        ('/referral_change{"field":"area","preferred_name":"Sam"}', 'referral_change{"field":"area","preferred_name":"Sam"}'),
+        ('/open_topic{"name":"court"}', 'open_topic{"name":"court"}'),  # an entity no button carries
+        ("//help me please", "help me please"),
+        ("/ my son is missing", "my son is missing"),
+    ],
+)
+def test_anything_else_that_starts_with_a_slash_is_read_as_words(typed: str, sent: str) -> None:
+    assert typed_message(typed) == sent
+
+
+def test_a_lone_slash_is_an_empty_message() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        parse_chat_input({"sender": SENDER, "message": "/"}, 1000)
+
+
+@pytest.mark.parametrize(
+    ("values", "allowed", "expected"),
+    [
+        (["court"], None, "court"),
+        ([{"id": "court"}, "home"], None, "home"),
+        ([["court"], 3, None, True], None, None),
+        (["preferred_name"], {"area"}, None),
+        (["area"], {"area"}, "area"),
+        (["x" * 200], None, None),
+        (["<script>"], None, None),
+    ],
+)
+def test_entity_values_are_short_plain_strings(values: list[object], allowed: set[str] | None, expected: str | None) -> None:
+    assert first_entity(values, allowed) == expected
