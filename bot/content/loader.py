@@ -9,8 +9,10 @@ from typing import Any
 import yaml
 
 from bot.content.models import Button, Content, Finding, Message, Question, ReferralWording, Service, Step, Topic
+from bot.content.organisation import load_organisation
 
 SERVICE_DETAIL_FIELDS = ("phone", "text", "email", "website", "hours", "about")
+ORGANISATION_FILE = "organisation.yml"  # optional: the organisation and its team (bot/content/organisation.py)
 
 
 class _Collector:
@@ -262,6 +264,21 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
     for path in (services_path, messages_path, referral_path):
         if not path.exists():
             findings.append(Finding("error", _relative(path, root), "", "this file is missing"))
+    organisation_path = root / ORGANISATION_FILE
+    if organisation_path.exists():
+        organisation, found = load_organisation(organisation_path, _relative(organisation_path, root))
+        findings.extend(found)
+        for service_id, service in organisation.items():
+            if service_id in services:
+                findings.append(
+                    Finding(
+                        "error",
+                        "content/services.yml",
+                        f'service "{service_id}"',
+                        f"this id is set in {service.file}; remove it from services.yml",
+                    )
+                )
+            services[service_id] = service
     topics: dict[str, Topic] = {}
     for path in sorted((root / "topics").glob("*.yml")):
         topic, found = load_topic(path, root)

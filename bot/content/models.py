@@ -69,6 +69,7 @@ class Service:
     sources: tuple[str, ...]
     verified: date | None
     needs_confirming: str | None
+    file: str = "content/services.yml"  # where an editor changes it (the organisation has its own file)
 
 
 @dataclass(frozen=True)
