@@ -126,3 +126,56 @@ def test_england_only_facts_say_so_and_wales_names_are_given() -> None:
     assert "wales safeguarding procedures" in step_texts("agencies")["start"]
     conference = step_texts("agencies")["conference"]
     assert "care and support protection plan" in conference and "child protection register" in conference
+
+
+# ---- Tone (issue 13): no pressure, no hidden blame, terms explained ---------------------------------
+
+EVERY_TOPIC = " ".join(whole_topic(topic_id) for topic_id in CONTENT.topics)
+
+
+@pytest.mark.parametrize(
+    "old",
+    [
+        "try to stay calm",
+        "stay as calm",
+        "stay calm",
+        "your child is watching how you react",
+        "forced on a child",
+        "more likely to run",
+        "trust you enough to let it out",
+    ],
+)
+def test_pressure_and_hidden_blame_are_gone_from_every_topic(old: str) -> None:
+    assert old not in EVERY_TOPIC
+
+
+def test_a_disclosure_tells_the_parent_their_feelings_are_normal() -> None:
+    listen = step_texts("disclosure")["listen"]
+    assert "normal reaction" in listen and "take a breath" in listen
+
+
+def test_anger_towards_a_parent_comes_with_a_safety_line_and_help() -> None:
+    anger = step_texts("trauma")["anger"]
+    assert "violence towards you is not acceptable" in anger and "there is help for you too" in anger
+    assert "call 999" in anger
+    victim_support = CONTENT.services["victim_support"]
+    assert _flat(victim_support.name) in anger and victim_support.details["phone"] in anger
+
+
+@pytest.mark.parametrize(
+    ("term", "explained"),
+    [
+        ("officer in the case", "the officer in charge of your child's case"),
+        ("collar number", "the number on their uniform"),
+        ("open web", "websites and pages that anyone can find"),
+        ("safe and well check", "also called a prevention interview"),
+    ],
+)
+def test_terms_of_art_are_explained_where_they_first_appear_in_each_topic(term: str, explained: str) -> None:
+    uses = 0
+    for topic_id in CONTENT.topics:
+        first = next((text for text in step_texts(topic_id).values() if term in text), None)
+        if first is not None:
+            uses += 1
+            assert explained in first, (topic_id, term)
+    assert uses, term

@@ -13,6 +13,7 @@ from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding, Servi
 from bot.content.organisation import ORGANISATION_ID, TEAM_ID
 from bot.content.organisation import SECTIONS as ORGANISATION_SECTIONS
 from bot.content.render import BrokenReference, references_in, render, resolve, without_references
+from bot.content.style import avoided_in
 
 MAX_BUBBLE_CHARS = 600
 MIN_READING_EASE = 60.0
@@ -237,6 +238,18 @@ def editorial_findings(content: Content, today: date) -> list[Finding]:
             )
     findings += upkeep_findings(content, today)
     findings += organisation_findings(content)
+    findings += style_findings(content)
+    return findings
+
+
+def style_findings(content: Content) -> list[Finding]:
+    """A warning, with the suggestion, for each phrase from content/style/avoid.yml that a text uses."""
+    findings = []
+    for block in text_blocks(content):
+        for avoided in avoided_in(without_references(block.raw), content.avoid):
+            findings.append(
+                Finding("warning", block.file, block.where, f'avoid "{avoided.phrase}": {avoided.suggestion}')
+            )
     return findings
 
 

@@ -100,6 +100,14 @@ class ReferralWording:
 
 
 @dataclass(frozen=True)
+class AvoidPhrase:
+    """A phrase editors should not use (content/style/avoid.yml), kept in its matching form."""
+
+    phrase: str
+    suggestion: str
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything loaded from the content folder."""
 
@@ -108,6 +116,7 @@ class Content:
     messages: dict[str, Message] = field(default_factory=dict)
     referral: ReferralWording = field(default_factory=ReferralWording)
     root: Path = Path(".")
+    avoid: tuple[AvoidPhrase, ...] = ()  # phrases the content check warns about
 
     def menu_topics(self) -> list[Topic]:
         return sorted((t for t in self.topics.values() if t.menu), key=lambda t: (t.order, t.id))

@@ -9,14 +9,12 @@ left empty in the file: an empty value is simply absent, and `contact` then give
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.content.models import Finding, Service
+from bot.content.reading import Collector, has_hidden_characters, read_yaml
 
 ORGANISATION_ID = "organisation"
 TEAM_ID = "parent_support_team"
@@ -28,19 +26,7 @@ MAX_NAME_CHARS = 80
 MAX_VALUE_CHARS = 400
 
 
-def _invisible(value: str) -> bool:
-    """Control or format characters (zero-width, bidi overrides) that would hide or reorder text."""
-    return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" for ch in value)
-
-
-class _Reader:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.findings: list[Finding] = []
-
-    def error(self, where: str, message: str) -> None:
-        self.findings.append(Finding("error", self.file, where, message))
-
+class _Reader(Collector):
     def text(self, data: dict[str, Any], key: str, where: str) -> str:
         """A text value, or "" where it is empty or left out (an unknown detail stays empty)."""
         value = data.get(key)
@@ -50,7 +36,7 @@ class _Reader:
             self.error(where, f'"{key}" should be text')
             return ""
         value = str(value).strip()
-        if _invisible(value):
+        if has_hidden_characters(value):
             self.error(where, f'"{key}" contains invisible control characters; retype it')
             return ""
         if "{{" in value or "}}" in value:
@@ -107,14 +93,8 @@ def _section(reader: _Reader, data: dict[str, Any], service_id: str) -> Service 
 def load_organisation(path: Path, file: str) -> tuple[dict[str, Service], list[Finding]]:
     """The organisation and its team as services; problems come back as located findings."""
     reader = _Reader(file)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reader.error(f"line {mark.line + 1}" if mark else "", f"this is not valid YAML ({getattr(exc, 'problem', exc)})")
-        return {}, reader.findings
-    except UnicodeDecodeError:
-        reader.error("", "the file is not saved as UTF-8 text")
+    data = read_yaml(path, reader)
+    if data is None and reader.findings:
         return {}, reader.findings
     if not isinstance(data, dict):
         reader.error("", 'the file needs an "organisation:" and a "team:" section')
