@@ -9,8 +9,11 @@ from datetime import date, timedelta
 
 import textstat
 
-from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding
+from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding, Service
+from bot.content.organisation import ORGANISATION_ID, TEAM_ID
+from bot.content.organisation import SECTIONS as ORGANISATION_SECTIONS
 from bot.content.render import BrokenReference, references_in, render, resolve, without_references
+from bot.content.style import avoided_in
 
 MAX_BUBBLE_CHARS = 600
 MIN_READING_EASE = 60.0
@@ -39,6 +42,10 @@ REQUIRED_MESSAGES = (
 )
 
 REFERRAL_FILE = "content/referral.yml"
+SERVICES_FILE = "content/services.yml"
+# References that name the organisation or its team, and the one that says how to reach the team.
+NAME_REFERENCES = {ORGANISATION_ID, f"{ORGANISATION_ID}.name", TEAM_ID, f"{TEAM_ID}.name"}
+CONTACT_REFERENCE = f"{TEAM_ID}.contact"
 # Messages the self-referral relies on (see actions/referral.py).
 REQUIRED_REFERRAL_MESSAGES = (
     "declined",
@@ -229,23 +236,93 @@ def editorial_findings(content: Content, today: date) -> list[Finding]:
                     f"reading ease is {score.score}, below {MIN_READING_EASE:.0f}; use shorter sentences and shorter words",
                 )
             )
+    findings += upkeep_findings(content, today)
+    findings += organisation_findings(content)
+    findings += style_findings(content)
+    return findings
+
+
+def style_findings(content: Content) -> list[Finding]:
+    """A warning, with the suggestion, for each phrase from content/style/avoid.yml that a text uses."""
+    findings = []
+    for block in text_blocks(content):
+        for avoided in avoided_in(without_references(block.raw), content.avoid):
+            findings.append(
+                Finding("warning", block.file, block.where, f'avoid "{avoided.phrase}": {avoided.suggestion}')
+            )
+    return findings
+
+
+def _service_where(service: Service) -> str:
+    if service.file != SERVICES_FILE and service.id in ORGANISATION_SECTIONS:
+        return ORGANISATION_SECTIONS[service.id]
+    return f'service "{service.id}"'
+
+
+def upkeep_findings(content: Content, today: date) -> list[Finding]:
+    """Services someone must re-check, and details a list would show incompletely."""
+    findings: list[Finding] = []
     for service in content.services.values():
-        where = f'service "{service.id}"'
+        where, details = _service_where(service), service.details
+
+        def warn(message: str, service: Service = service, where: str = where) -> None:
+            findings.append(Finding("warning", service.file, where, message))
+
         if service.verified and today - service.verified > VERIFICATION_MAX_AGE:
+            warn(f"last verified on {service.verified.isoformat()}, over 12 months ago; check the details with the service")
+        if service.verified and service.verified > today:
+            warn("the verified date is in the future")
+        if service.needs_confirming:
+            warn(f"needs confirming: {service.needs_confirming}")
+        elif service.verified is None:
+            warn("no verified date: nobody has checked these details with the service yet")
+        if ("phone" in details or "text" in details) and "hours" not in details:
+            warn('no "hours": lists show the hours next to the number, so nobody rings a closed line')
+        if "out_of_hours_phone" in details and "out_of_hours_hours" not in details:
+            warn('no "out_of_hours_hours" for the out-of-hours number')
+        if not any(key in details for key in ("phone", "text", "email", "website", "no_route")):
+            warn("no phone, text, email or website: a list would show its name with no way to reach it")
+    return findings
+
+
+def organisation_findings(content: Content) -> list[Finding]:
+    """The team's contact route, and text that names the organisation without saying how to reach it."""
+    findings: list[Finding] = []
+    team = content.services.get(TEAM_ID)
+    if team is not None and team.file != SERVICES_FILE and not ({"phone", "email"} & team.details.keys()):
+        if "no_route" in team.details:
             findings.append(
                 Finding(
                     "warning",
-                    "content/services.yml",
-                    where,
-                    f"last verified on {service.verified.isoformat()}, over 12 months ago; check the details with the service",
+                    team.file,
+                    "team",
+                    "the contact route is not configured (no phone or email): parents are shown the no_route sentence "
+                    f"instead: {team.details['no_route']}",
                 )
             )
-        if service.verified and service.verified > today:
-            findings.append(Finding("warning", "content/services.yml", where, "the verified date is in the future"))
-        if service.needs_confirming:
+        else:
             findings.append(
-                Finding("warning", "content/services.yml", where, f"needs confirming: {service.needs_confirming}")
+                Finding(
+                    "error",
+                    team.file,
+                    "team",
+                    'no phone, email or "no_route" sentence: parents would see the team\'s name with no way to reach it',
+                )
             )
+    for block in text_blocks(content):
+        references = {reference.replace(" ", "") for reference in references_in(block.raw)}
+        if not references & NAME_REFERENCES or block.file == REFERRAL_FILE:
+            continue  # the self-referral is itself the way to reach the team
+        if CONTACT_REFERENCE in references or any(b.goto == "talk_to_someone" for b in block.buttons):
+            continue
+        findings.append(
+            Finding(
+                "warning",
+                block.file,
+                block.where,
+                f"names the organisation or its team without a way to reach them; add {{{{{CONTACT_REFERENCE}}}}}",
+            )
+        )
     return findings
 
 

@@ -6,44 +6,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.content.models import Button, Content, Finding, Message, Question, ReferralWording, Service, Step, Topic
+from bot.content.organisation import load_organisation
+from bot.content.reading import Collector, read_yaml
+from bot.content.style import STYLE_FILE, load_avoid
 
 SERVICE_DETAIL_FIELDS = ("phone", "text", "email", "website", "hours", "about")
-
-
-class _Collector:
-    """Gathers findings for one file."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.findings: list[Finding] = []
-
-    def error(self, where: str, message: str) -> None:
-        self.findings.append(Finding("error", self.file, where, message))
-
-    def required_text(self, data: dict[str, Any], key: str, where: str) -> str:
-        value = data.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            self.error(where, f'missing field "{key}"')
-            return ""
-        if not isinstance(value, (str, int, float)):
-            self.error(where, f'field "{key}" should be text')
-            return ""
-        return str(value).strip()
-
-
-def _read_yaml(path: Path, root: Path, collector: _Collector) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark else ""
-        collector.error(line, f"this is not valid YAML ({getattr(exc, 'problem', exc)})")
-    except UnicodeDecodeError:
-        collector.error("", "the file is not saved as UTF-8 text")
-    return None
+ORGANISATION_FILE = "organisation.yml"  # optional: the organisation and its team (bot/content/organisation.py)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -53,7 +22,7 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _buttons(raw: Any, where: str, collector: _Collector) -> tuple[Button, ...]:
+def _buttons(raw: Any, where: str, collector: Collector) -> tuple[Button, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -75,8 +44,8 @@ def _buttons(raw: Any, where: str, collector: _Collector) -> tuple[Button, ...]:
 
 
 def load_services(path: Path, root: Path) -> tuple[dict[str, Service], list[Finding]]:
-    collector = _Collector(_relative(path, root))
-    data = _read_yaml(path, root, collector)
+    collector = Collector(_relative(path, root))
+    data = read_yaml(path, collector)
     services: dict[str, Service] = {}
     entries = data.get("services") if isinstance(data, dict) else None
     if data is not None and not isinstance(entries, list):
@@ -122,8 +91,8 @@ def load_services(path: Path, root: Path) -> tuple[dict[str, Service], list[Find
 
 
 def load_topic(path: Path, root: Path) -> tuple[Topic | None, list[Finding]]:
-    collector = _Collector(_relative(path, root))
-    data = _read_yaml(path, root, collector)
+    collector = Collector(_relative(path, root))
+    data = read_yaml(path, collector)
     if data is None:
         if not collector.findings:
             collector.error("", "the file is empty")
@@ -179,15 +148,15 @@ def load_topic(path: Path, root: Path) -> tuple[Topic | None, list[Finding]]:
 
 
 def load_messages(path: Path, root: Path) -> tuple[dict[str, Message], list[Finding]]:
-    collector = _Collector(_relative(path, root))
-    data = _read_yaml(path, root, collector)
+    collector = Collector(_relative(path, root))
+    data = read_yaml(path, collector)
     raw_messages = data.get("messages") if isinstance(data, dict) else None
     if data is not None and not isinstance(raw_messages, dict):
         collector.error("", 'the file needs a "messages:" section')
     return _messages(raw_messages, collector), collector.findings
 
 
-def _messages(raw_messages: Any, collector: _Collector) -> dict[str, Message]:
+def _messages(raw_messages: Any, collector: Collector) -> dict[str, Message]:
     messages: dict[str, Message] = {}
     for message_id, raw in (raw_messages or {}).items():
         where = f'message "{message_id}"'
@@ -206,8 +175,8 @@ def _messages(raw_messages: Any, collector: _Collector) -> dict[str, Message]:
 
 def load_referral(path: Path, root: Path) -> tuple[ReferralWording, list[Finding]]:
     """The self-referral wording: consent, one question per answer, re-asks and messages."""
-    collector = _Collector(_relative(path, root))
-    data = _read_yaml(path, root, collector)
+    collector = Collector(_relative(path, root))
+    data = read_yaml(path, collector)
     if not isinstance(data, dict):
         if data is not None:
             collector.error("", "the file should have consent, questions, re_ask and messages sections")
@@ -262,6 +231,21 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
     for path in (services_path, messages_path, referral_path):
         if not path.exists():
             findings.append(Finding("error", _relative(path, root), "", "this file is missing"))
+    organisation_path = root / ORGANISATION_FILE
+    if organisation_path.exists():
+        organisation, found = load_organisation(organisation_path, _relative(organisation_path, root))
+        findings.extend(found)
+        for service_id, service in organisation.items():
+            if service_id in services:
+                findings.append(
+                    Finding(
+                        "error",
+                        "content/services.yml",
+                        f'service "{service_id}"',
+                        f"this id is set in {service.file}; remove it from services.yml",
+                    )
+                )
+            services[service_id] = service
     topics: dict[str, Topic] = {}
     for path in sorted((root / "topics").glob("*.yml")):
         topic, found = load_topic(path, root)
@@ -274,4 +258,10 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
             )
             continue
         topics[topic.id] = topic
-    return Content(services=services, topics=topics, messages=messages, referral=referral, root=root), findings
+    avoid: tuple = ()
+    style_path = root / STYLE_FILE
+    if style_path.exists():
+        avoid, found = load_avoid(style_path, _relative(style_path, root))
+        findings.extend(found)
+    content = Content(services=services, topics=topics, messages=messages, referral=referral, root=root, avoid=avoid)
+    return content, findings

@@ -69,6 +69,7 @@ class Service:
     sources: tuple[str, ...]
     verified: date | None
     needs_confirming: str | None
+    file: str = "content/services.yml"  # where an editor changes it (the organisation has its own file)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,14 @@ class ReferralWording:
 
 
 @dataclass(frozen=True)
+class AvoidPhrase:
+    """A phrase editors should not use (content/style/avoid.yml), kept in its matching form."""
+
+    phrase: str
+    suggestion: str
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything loaded from the content folder."""
 
@@ -107,6 +116,7 @@ class Content:
     messages: dict[str, Message] = field(default_factory=dict)
     referral: ReferralWording = field(default_factory=ReferralWording)
     root: Path = Path(".")
+    avoid: tuple[AvoidPhrase, ...] = ()  # phrases the content check warns about
 
     def menu_topics(self) -> list[Topic]:
         return sorted((t for t in self.topics.values() if t.menu), key=lambda t: (t.order, t.id))

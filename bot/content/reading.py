@@ -1,0 +1,50 @@
+"""Reading one content file: YAML problems and field problems become located findings, never exceptions."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.content.models import Finding
+
+
+class Collector:
+    """Gathers findings for one file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.findings: list[Finding] = []
+
+    def error(self, where: str, message: str) -> None:
+        self.findings.append(Finding("error", self.file, where, message))
+
+    def required_text(self, data: dict[str, Any], key: str, where: str) -> str:
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.error(where, f'missing field "{key}"')
+            return ""
+        if not isinstance(value, (str, int, float)):
+            self.error(where, f'field "{key}" should be text')
+            return ""
+        return str(value).strip()
+
+
+def read_yaml(path: Path, collector: Collector) -> Any:
+    """The file's data, or None with the problem (and its line, where known) in the collector."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}" if mark else ""
+        collector.error(line, f"this is not valid YAML ({getattr(exc, 'problem', exc)})")
+    except UnicodeDecodeError:
+        collector.error("", "the file is not saved as UTF-8 text")
+    return None
+
+
+def has_hidden_characters(value: str) -> bool:
+    """Control or format characters (zero-width, bidi overrides) that would hide or reorder text."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" for ch in value)
