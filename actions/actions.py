@@ -106,12 +106,30 @@ class ActionReply(ContentAction):
         return conversation.reply(CONTENT.get(), latest_intent(tracker), place_of(tracker))
 
 
+def intent_ranking(tracker: Tracker) -> list[dict[str, Any]]:
+    ranking = tracker.latest_message.get("intent_ranking")
+    return [entry for entry in ranking if isinstance(entry, dict)] if isinstance(ranking, list) else []
+
+
 class ActionFallback(ContentAction):
     def name(self) -> str:
         return "action_fallback"
 
     def respond(self, tracker: Tracker) -> conversation.Turn:
-        return conversation.fallback(CONTENT.get(), place_of(tracker))
+        return conversation.fallback(CONTENT.get(), place_of(tracker), intent_ranking(tracker))
+
+
+class ActionSafetyCheckChoices(ContentAction):
+    """After a check question: the likeliest topics, or, in the middle of the self-referral, the way back to it."""
+
+    def name(self) -> str:
+        return "action_safety_check_choices"
+
+    def respond(self, tracker: Tracker) -> conversation.Turn:
+        content = CONTENT.get()
+        if tracker.active_loop_name == REFERRAL_FORM:
+            return conversation.Turn([referral_form.resume_offer(content)], place_of(tracker))
+        return conversation.safety_check_choices(content, place_of(tracker), intent_ranking(tracker))
 
 
 class ActionRecordSafety(Action):

@@ -151,20 +151,29 @@ def referrals_rotate_key(args: argparse.Namespace) -> int:
 
 
 def safety_challenge(args: argparse.Namespace) -> int:
-    from bot.evaluation.challenge import challenge_messages, score_lexicon, score_model
+    from bot.content.store import ContentStore
+    from bot.evaluation.challenge import CHALLENGE_SETS, challenge_messages, measure, score_lexicon
     from bot.safety.detector import load_lexicon
     from bot.training import MODEL_PATH
 
-    messages = challenge_messages()
-    lexicon = score_lexicon(load_lexicon(load_settings().content_dir / "safety" / "lexicon.yml"), messages)
-    print(lexicon.summary("lexicon alone"))
-    if not args.lexicon_only:
-        model = score_model(str(args.model or MODEL_PATH), messages)
-        print(model.summary("model and safety net"))
-        for kind, answer, message in model.missed:
+    settings = load_settings()
+    lexicon = load_lexicon(settings.content_dir / "safety" / "lexicon.yml")
+    for name, path in CHALLENGE_SETS.items():
+        print(score_lexicon(lexicon, challenge_messages(path)).summary(f"{name}, lexicon alone"))
+    if args.lexicon_only:
+        return 0
+    report = measure(str(args.model or MODEL_PATH), ContentStore(settings.content_dir).get())
+    for name, score in report.safety_without_checks.items():
+        print(score.summary(f"{name}, model and safety net without check questions"))
+    for name, score in report.safety.items():
+        print(score.summary(f"{name}, model and safety net"))
+        for kind, answer, message in score.missed:
             print(f"  missed {kind} (understood as {answer}): {message}")
-        for message in model.false_alarms:
+        for message in score.false_alarms:
             print(f"  false alarm: {message}")
+    print(report.topics.summary("second set, topic questions"))
+    for expected, answer, message in report.topics.missed:
+        print(f"  {expected} understood as {answer}: {message}")
     return 0
 
 
@@ -361,7 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.add_argument("--out", default="results/eval-understanding.json")
     evaluate_parser.set_defaults(handler=evaluate)
     challenge = commands.add_parser(
-        "safety-challenge", help="the safety net on independently written danger messages (tests/data/safety_challenge.yml)"
+        "safety-challenge",
+        help="the independent challenge sets (tests/data/safety_challenge.yml, understanding_challenge.yml): danger, "
+        "close ordinary messages, topic questions",
     )
     challenge.add_argument("--model", help="model to load (default: models/current.tar.gz)")
     challenge.add_argument("--lexicon-only", action="store_true", help="skip the model (no TensorFlow)")

@@ -7,10 +7,12 @@ the result, so the conversation logic is tested without a Rasa server.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.content.models import Button, Content, Topic
 from bot.content.render import render
+from bot.safety.intents import SAFETY_INTENTS
 
 # Payloads sent by buttons. Intents and entities are declared in domain.yml.
 NEXT = "/topic_next"
@@ -25,6 +27,12 @@ DEFAULT_LABELS = {
     "menu": "Back to topics",
     "talk_to_someone": "Talk to someone",
     "help_now": "I need help now",
+    "something_else": "Something else",
+    # The "yes" to a check question: the full safety reply.
+    "danger_now": "Yes, someone is in danger now",
+    "missing_now": "Yes, my child is missing now",
+    "parent_crisis": "Yes, I feel like that",
+    "confront_perpetrator": "Yes, I'm thinking of it",
 }
 
 
@@ -54,7 +62,15 @@ def open_topic_payload(goto: str) -> str:
 
 
 def _standard_buttons(*keys: str) -> list[dict[str, str]]:
-    payloads = {"next": NEXT, "more": MORE, "menu": MENU, "talk_to_someone": TALK, "help_now": HELP_NOW}
+    payloads = {
+        "next": NEXT,
+        "more": MORE,
+        "menu": MENU,
+        "talk_to_someone": TALK,
+        "help_now": HELP_NOW,
+        "something_else": MENU,
+        **{intent: "/" + intent for intent in SAFETY_INTENTS},
+    }
     return [{"title": DEFAULT_LABELS[key], "payload": payloads[key]} for key in keys]
 
 
@@ -170,8 +186,49 @@ def reply(content: Content, intent: str, place: Place) -> Turn:
     return Turn([message(content, message_id)], place if keeps_place else Place())
 
 
-def fallback(content: Content, place: Place) -> Turn:
+# At most this many topics are offered as choices, and only those the model gave some weight to.
+CHOICE_LIMIT = 3
+CHOICE_MIN_CONFIDENCE = 0.05
+
+Ranking = Sequence[Mapping[str, object]]  # Rasa's intent_ranking: {"name": ..., "confidence": ...}, best first
+
+
+def _confidence(entry: Mapping[str, object]) -> float:
+    value = entry.get("confidence")
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def likely_topics(content: Content, ranking: Ranking, limit: int = CHOICE_LIMIT) -> list[Topic]:
+    """The topics the model thought likeliest for a message, best first (safety and small talk left out)."""
+    found: list[Topic] = []
+    for entry in ranking:
+        if not isinstance(entry, Mapping) or _confidence(entry) < CHOICE_MIN_CONFIDENCE:
+            continue
+        topic = content.topic_for_intent(str(entry.get("name") or ""))
+        if topic is not None and topic not in found:
+            found.append(topic)
+        if len(found) == limit:
+            break
+    return found
+
+
+def choices(content: Content, message_id: str, ranking: Ranking) -> BotMessage:
+    """A message from messages.yml, then the likeliest topics, "Something else" and "Talk to someone"."""
+    entry = message(content, message_id)
+    offered = [{"title": topic.title, "payload": open_topic_payload(topic.id)} for topic in likely_topics(content, ranking)]
+    return BotMessage(entry.text, entry.buttons + offered + _standard_buttons("something_else", "talk_to_someone"))
+
+
+def fallback(content: Content, place: Place, ranking: Ranking = ()) -> Turn:
+    """Not sure what the parent meant: the two or three likeliest topics to choose from, or the plain fallback."""
+    if likely_topics(content, ranking):
+        return Turn([choices(content, "fallback_choices", ranking)], place)
     return Turn([message(content, "fallback")], place)
+
+
+def safety_check_choices(content: Content, place: Place, ranking: Ranking) -> Turn:
+    """After a check question: the way on for a parent who is not in danger."""
+    return Turn([choices(content, "safety_check_choices", ranking)], place)
 
 
 def show_menu(content: Content) -> Turn:

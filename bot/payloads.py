@@ -18,6 +18,8 @@ import json
 import re
 from collections.abc import Collection, Iterable
 
+from bot.safety.intents import SAFETY_INTENTS
+
 # Intents that the assistant's buttons carry (bot/conversation.py, bot/handoff/form.py, content/).
 BUTTON_INTENTS = frozenset(
     {
@@ -32,6 +34,8 @@ BUTTON_INTENTS = frozenset(
         "cancel",
         "referral_change",
         "referral_resume",
+        # The "yes" buttons of the check questions: each gives the full safety reply.
+        *SAFETY_INTENTS,
     }
 )
 # Entities a button may carry, by name.

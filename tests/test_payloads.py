@@ -29,7 +29,7 @@ def test_payloads_the_buttons_send_pass_unchanged(payload: str) -> None:
 @pytest.mark.parametrize(
     ("typed", "sent"),
     [
-        ("/danger_now", "danger_now"),  # internal intents: read as words
+        ("/check_danger_now", "check_danger_now"),  # internal intents: read as words
         ("/nlu_fallback", "nlu_fallback"),
         ("/affirm@0.01", "affirm@0.01"),  # Rasa's confidence suffix
         ('/open_topic{"topic":{"id":"court"}}', 'open_topic{"topic":{"id":"court"}}'),  # a nested entity

@@ -140,7 +140,21 @@ def meets_requirement(behaviour: str, reply: list[dict]) -> bool:
     raise ValueError(behaviour)
 
 
+CHECK_ANSWERS = {"/" + behaviour for behaviour in SAFETY}  # the "yes" buttons of the check questions
+
+
+def is_check_question(reply: list[dict]) -> bool:
+    """The assistant asked whether there is danger (help in the first line, one tap to say no)."""
+    return bool(reply) and any(b["payload"] in CHECK_ANSWERS for b in reply[0]["buttons"])
+
+
 def is_safety_reply(reply: list[dict]) -> bool:
+    """A full safety reply led: the check question is not one (the issue's definition of a false alarm)."""
+    return any(meets_requirement(b, reply) for b in SAFETY) and not is_check_question(reply)
+
+
+def gives_help_first(reply: list[dict]) -> bool:
+    """A full safety reply or a check question: either way the first line is the help."""
     return any(meets_requirement(b, reply) for b in SAFETY)
 
 

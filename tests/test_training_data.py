@@ -10,9 +10,9 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.content.store import ContentStore
+from bot.safety.intents import SAFETY_INTENTS
 
 EVAL_PATH = PROJECT_ROOT.parent / "shared" / "eval" / "behaviours.yml"
-SAFETY_INTENTS = ("danger_now", "missing_now", "parent_crisis", "confront_perpetrator")
 
 
 def normalised(text: str) -> str:

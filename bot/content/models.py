@@ -7,7 +7,17 @@ from datetime import date
 from pathlib import Path
 
 # Buttons that editors may name in messages.yml without a target of their own.
-STANDARD_BUTTONS = ("topics", "menu", "talk_to_someone", "help_now")
+# Buttons an editor names by key; the four last answer "yes" to a check question (bot/safety/intents.py).
+STANDARD_BUTTONS = (
+    "topics",
+    "menu",
+    "talk_to_someone",
+    "help_now",
+    "danger_now",
+    "missing_now",
+    "parent_crisis",
+    "confront_perpetrator",
+)
 
 
 @dataclass(frozen=True)

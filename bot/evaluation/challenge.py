@@ -1,9 +1,12 @@
-"""How the safety net does on danger worded in ways nobody tuned it for.
+"""How the assistant does on messages worded in ways nobody tuned it for.
 
-`tests/data/safety_challenge.yml` was written by someone who had seen neither the lexicon nor the
-training data: 30 messages for each kind of danger and 80 that must not raise an alarm (many of them
-deliberately close: past events, questions about going missing, anger without risk). It measures how
-the safety net generalises; it is never used to tune it. Figures are in docs/results.md.
+Two independent sets, each written by someone who had seen neither the lexicon nor the training data
+(nor, for the second, the first set); they measure and are never used to tune:
+- `tests/data/safety_challenge.yml`: 30 messages for each kind of danger and 80 that must not raise an
+  alarm (many deliberately close: past events, questions about going missing, anger without risk);
+- `tests/data/understanding_challenge.yml`: 36 of each kind of danger (a third told late in a long
+  message), 140 close ordinary messages, and 178 ordinary questions by topic.
+Figures are in docs/results.md.
 """
 
 from __future__ import annotations
@@ -11,21 +14,39 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot.config import PROJECT_ROOT
+from bot.content.models import Content
+from bot.conversation import likely_topics
 from bot.evaluation.data import SAFETY_INTENTS
 from bot.safety.detector import Lexicon, detect
+from bot.safety.intents import CHECK_INTENTS, help_given_for
 
 CHALLENGE_PATH = PROJECT_ROOT / "tests" / "data" / "safety_challenge.yml"
+UNDERSTANDING_PATH = PROJECT_ROOT / "tests" / "data" / "understanding_challenge.yml"
+CHALLENGE_SETS = {"first set": CHALLENGE_PATH, "second set": UNDERSTANDING_PATH}
 NOT_DANGER = "not_danger"
+TALK_TO_SOMEONE = "talk_to_someone"  # in the topic questions: asking for a person, not a topic
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def challenge_messages(path: Path = CHALLENGE_PATH) -> list[tuple[str, str]]:
-    """(message, kind) for every message; kind is a safety intent or "not_danger"."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [(message, kind) for kind, messages in data.items() for message in messages]
+    """(message, kind) for every danger and close ordinary message; kind is a safety intent or "not_danger"."""
+    return [
+        (message, kind) for kind, messages in _load(path).items() if isinstance(messages, list) for message in messages
+    ]
+
+
+def topic_questions(path: Path = UNDERSTANDING_PATH) -> list[tuple[str, str]]:
+    """(message, topic id) for the ordinary topic questions; the id is a content topic or "talk_to_someone"."""
+    topics = _load(path).get("topics") or {}
+    return [(message, topic_id) for topic_id, messages in topics.items() for message in messages]
 
 
 @dataclass
@@ -33,19 +54,24 @@ class ChallengeScore:
     caught: Counter[str] = field(default_factory=Counter)  # per kind: any safety reply
     right_type: Counter[str] = field(default_factory=Counter)  # per kind: the right safety reply first
     total: Counter[str] = field(default_factory=Counter)
-    false_alarms: list[str] = field(default_factory=list)
+    false_alarms: list[str] = field(default_factory=list)  # ordinary messages that got a full safety reply
+    checked: list[str] = field(default_factory=list)  # ordinary messages that got a check question (one tap)
     missed: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, answer, message)
 
     def add(self, message: str, kind: str, answer: str | None) -> None:
+        """A check question counts as help first for danger (its first line is that help), and as a
+        false alarm for an ordinary message only where a full safety reply led instead."""
         self.total[kind] += 1
-        raised = answer in SAFETY_INTENTS
+        help_for = help_given_for(answer)
         if kind == NOT_DANGER:
-            if raised:
+            if answer in SAFETY_INTENTS:
                 self.false_alarms.append(message)
+            elif help_for:
+                self.checked.append(message)
             return
-        self.caught[kind] += raised
-        self.right_type[kind] += answer == kind
-        if not raised:
+        self.caught[kind] += help_for is not None
+        self.right_type[kind] += help_for == kind
+        if help_for is None:
             self.missed.append((kind, str(answer), message))
 
     @property
@@ -57,7 +83,8 @@ class ChallengeScore:
         return (
             f"{name}: danger caught {sum(self.caught.values())}/{self.danger_total} "
             f"(right help first {sum(self.right_type.values())}); "
-            f"false alarms {len(self.false_alarms)}/{self.total[NOT_DANGER]}; {kinds}"
+            f"false alarms {len(self.false_alarms)}/{self.total[NOT_DANGER]} "
+            f"(check questions {len(self.checked)}); {kinds}"
         )
 
 
@@ -69,12 +96,83 @@ def score_lexicon(lexicon: Lexicon, messages: list[tuple[str, str]]) -> Challeng
     return score
 
 
+@dataclass
+class TopicScore:
+    total: int = 0
+    right_first: int = 0
+    in_choices: int = 0  # right first, or among the topics offered when the assistant was unsure
+    missed: list[tuple[str, str, str]] = field(default_factory=list)  # (expected, understood as, message)
+
+    def summary(self, name: str) -> str:
+        return (
+            f"{name}: right topic first {self.right_first}/{self.total} ({self.right_first / self.total:.1%}); "
+            f"first or among the choices {self.in_choices}/{self.total} ({self.in_choices / self.total:.1%})"
+        )
+
+
+def score_topics(results: list[dict[str, Any]], questions: list[tuple[str, str]], content: Content) -> TopicScore:
+    """What the conversation would do with each parse result (bot.conversation's own choice logic)."""
+    score = TopicScore()
+    for (message, topic_id), result in zip(questions, results, strict=True):
+        expected = TALK_TO_SOMEONE if topic_id == TALK_TO_SOMEONE else content.topics[topic_id].intent
+        answer = str((result.get("intent") or {}).get("name") or "")
+        score.total += 1
+        if answer == expected:
+            score.right_first += 1
+            score.in_choices += 1
+            continue
+        offers_choices = answer == "nlu_fallback" or answer in CHECK_INTENTS
+        offered = [topic.id for topic in likely_topics(content, result.get("intent_ranking") or [])]
+        if offers_choices and (topic_id in offered or topic_id == TALK_TO_SOMEONE):  # "Talk to someone" is always offered
+            score.in_choices += 1
+        else:
+            score.missed.append((topic_id, answer, message))
+    return score
+
+
+def without_check_questions(result: dict[str, Any]) -> dict[str, Any]:
+    """The parse result as the safety net gave it before check questions existed: the model's own top intent
+    (a safety intent there was then a full safety reply). The check is put in front of the model's ranking."""
+    if (result.get("safety_net") or {}).get("source") != "model":
+        return result
+    ranking = result.get("intent_ranking") or []
+    return {**result, "intent": ranking[1] if len(ranking) > 1 else {"name": "nlu_fallback"}, "intent_ranking": ranking[1:]}
+
+
+def score_answers(messages: list[tuple[str, str]], results: list[dict[str, Any]]) -> ChallengeScore:
+    score = ChallengeScore()
+    for (message, kind), result in zip(messages, results, strict=True):
+        score.add(message, kind, (result.get("intent") or {}).get("name"))
+    return score
+
+
 def score_model(model_path: str, messages: list[tuple[str, str]]) -> ChallengeScore:
     """The trained assistant's understanding (model, then the safety net inside the pipeline)."""
-    from bot.evaluation.run import parse  # loads Rasa and TensorFlow: only when a model is scored
+    from bot.evaluation.run import parse_results  # loads Rasa and TensorFlow: only when a model is scored
 
-    intents, _ = parse(model_path, [message for message, _ in messages])
-    score = ChallengeScore()
-    for (message, kind), intent in zip(messages, intents, strict=True):
-        score.add(message, kind, intent)
-    return score
+    results, _ = parse_results(model_path, [message for message, _ in messages])
+    return score_answers(messages, results)
+
+
+@dataclass
+class ChallengeReport:
+    safety: dict[str, ChallengeScore]  # per set
+    topics: TopicScore
+    safety_without_checks: dict[str, ChallengeScore]  # the same model, as the safety net was before check questions
+
+
+def measure(model_path: str, content: Content) -> ChallengeReport:
+    """Both sets through one loaded model: danger and close ordinary messages, then the topic questions."""
+    from bot.evaluation.run import parse_results
+
+    sets = {name: challenge_messages(path) for name, path in CHALLENGE_SETS.items()}
+    questions = topic_questions()
+    texts = [message for messages in sets.values() for message, _ in messages] + [message for message, _ in questions]
+    results, _ = parse_results(model_path, texts)
+    safety, before, position = {}, {}, 0
+    for name, messages in sets.items():
+        these = results[position : position + len(messages)]
+        safety[name] = score_answers(messages, these)
+        before[name] = score_answers(messages, [without_check_questions(result) for result in these])
+        position += len(messages)
+    return ChallengeReport(safety, score_topics(results[position:], questions, content), before)

@@ -10,10 +10,12 @@ from pathlib import Path
 import yaml
 
 from bot.config import PROJECT_ROOT
+from bot.safety.intents import SAFETY_INTENTS
+
+__all__ = ["SAFETY_INTENTS"]  # evaluation code reads the safety intents from here too
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 BEHAVIOURS_PATH = PROJECT_ROOT.parent / "shared" / "eval" / "behaviours.yml"
-SAFETY_INTENTS = ("danger_now", "missing_now", "parent_crisis", "confront_perpetrator")
 
 # The intent that gives each behaviour (the rules then give the reply; see data/rules.yml).
 BEHAVIOUR_INTENTS = {

@@ -35,6 +35,7 @@ from bot.evaluation.data import (
     write_nlu,
 )
 from bot.evaluation.pipelines import PIPELINES, config_for
+from bot.safety.intents import help_given_for
 
 
 @dataclass
@@ -82,7 +83,8 @@ def behaviour_scores(rows: list[tuple[str, str, str]], predicted: list[str]) -> 
     misses, alarms = [], []
     safety_hits, safety_total, others = 0, 0, 0
     for (text, behaviour, intent), guess in zip(rows, predicted, strict=True):
-        right = guess == intent
+        # A check question for the right danger leads with that danger's help: it counts as right.
+        right = guess == intent or (intent in SAFETY_INTENTS and help_given_for(guess) == intent)
         by_behaviour[behaviour].append(right)
         if not right:
             misses.append((behaviour, text, guess))
@@ -138,23 +140,27 @@ def train(config: dict[str, Any], examples: list[Example], workdir: Path) -> tup
     return model, time.monotonic() - started
 
 
-def parse(model_path: str, texts: list[str]) -> tuple[list[str], float]:
-    """(predicted intents, mean milliseconds per message) from a loaded Rasa agent."""
+def parse_results(model_path: str, texts: list[str]) -> tuple[list[dict[str, Any]], list[float]]:
+    """(Rasa's whole parse result per message, milliseconds per message) from a loaded Rasa agent."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(model_path)
 
-    async def run() -> tuple[list[str], list[float]]:
-        intents, times = [], []
+    async def run() -> tuple[list[dict[str, Any]], list[float]]:
+        results, times = [], []
         for text in texts:
             started = time.perf_counter()
-            result = await agent.parse_message(text)
+            results.append(await agent.parse_message(text))
             times.append((time.perf_counter() - started) * 1000)
-            intents.append((result.get("intent") or {}).get("name") or "")
-        return intents, times
+        return results, times
 
-    intents, times = asyncio.run(run())
-    return intents, statistics.mean(times)
+    return asyncio.run(run())
+
+
+def parse(model_path: str, texts: list[str]) -> tuple[list[str], float]:
+    """(predicted intents, mean milliseconds per message) from a loaded Rasa agent."""
+    results, times = parse_results(model_path, texts)
+    return [(result.get("intent") or {}).get("name") or "" for result in results], statistics.mean(times)
 
 
 def evaluate_pipeline(name: str, examples: list[Example], behaviours: list[tuple[str, str, str]] | None) -> PipelineResult:

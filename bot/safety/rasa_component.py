@@ -1,8 +1,14 @@
 """A Rasa NLU component that puts the safety lexicon over whatever the classifier said.
 
 It runs last in the pipeline (config.yml), after the FallbackClassifier, so a message that suggests
-danger is never left to a fallback or a topic. Where the classifier guessed a safety intent but the
-message only mentions that danger in the negative ("he's not missing now"), the guess is dropped.
+danger is never left to a fallback or a topic:
+
+- the lexicon matches: the safety intent, with full confidence (the full safety reply);
+- the lexicon is silent but the model puts a safety intent first, or gives one at least
+  `check_threshold`: the check question for that danger (`check_<intent>`, bot/safety/intents.py),
+  whose first line already carries the help, and which asks whether that is what is happening, so a
+  missed danger still sees the right help and an ordinary message costs one tap;
+- the message mentions that danger only in the negative ("he's not missing now"): no alarm, no check.
 """
 
 from __future__ import annotations
@@ -18,13 +24,21 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.safety.detector import detect, negated_types
+from bot.safety.intents import SAFETY_INTENTS, check_intent
 from bot.safety.lexicon_store import LexiconStore
 
-SAFETY_INTENTS = frozenset({"danger_now", "missing_now", "parent_crisis", "confront_perpetrator"})
 SAFETY_KEY = "safety_net"
+DEFAULT_CHECK_THRESHOLD = 0.25
 
 
-def apply_safety_net(data: dict[str, Any], store: LexiconStore) -> dict[str, Any]:
+def _confidence(entry: dict[str, Any]) -> float:
+    value = entry.get("confidence")
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def apply_safety_net(
+    data: dict[str, Any], store: LexiconStore, check_threshold: float = DEFAULT_CHECK_THRESHOLD
+) -> dict[str, Any]:
     """Adjust one parse result (intent, intent_ranking) in place; returns it."""
     text = str(data.get(TEXT) or "")
     if not text or text.startswith("/"):
@@ -39,11 +53,21 @@ def apply_safety_net(data: dict[str, Any], store: LexiconStore) -> dict[str, Any
         data[SAFETY_KEY] = {"types": [d.type for d in detections], "source": "lexicon"}
         return data
     predicted = (data.get(INTENT) or {}).get("name")
-    if predicted in SAFETY_INTENTS and predicted in negated_types(text, lexicon):
+    negated = negated_types(text, lexicon)
+    if predicted in SAFETY_INTENTS and predicted in negated:
         others = [r for r in ranking if r.get("name") not in SAFETY_INTENTS]
         data[INTENT] = others[0] if others else {"name": "nlu_fallback", "confidence": 1.0}
         data[INTENT_RANKING_KEY] = others
         data[SAFETY_KEY] = {"types": [], "source": "negated", "dropped": predicted}
+        return data
+    suspected = [r for r in ranking if r.get("name") in SAFETY_INTENTS and r.get("name") not in negated]
+    if suspected:
+        likeliest = max(suspected, key=_confidence)
+        if predicted in SAFETY_INTENTS or _confidence(likeliest) >= check_threshold:
+            kind = str(likeliest["name"])
+            data[INTENT] = {"name": check_intent(kind), "confidence": _confidence(likeliest)}
+            data[INTENT_RANKING_KEY] = [data[INTENT]] + ranking
+            data[SAFETY_KEY] = {"types": [], "source": "model", "check": kind}
     return data
 
 
@@ -51,10 +75,11 @@ def apply_safety_net(data: dict[str, Any], store: LexiconStore) -> dict[str, Any
 class SafetyNet(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"lexicon": "content/safety/lexicon.yml"}
+        return {"lexicon": "content/safety/lexicon.yml", "check_threshold": DEFAULT_CHECK_THRESHOLD}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.store = LexiconStore(Path(config["lexicon"]))
+        self.check_threshold = float(config.get("check_threshold", DEFAULT_CHECK_THRESHOLD))
         self.store.get()  # fail at start-up, not on a parent's message, if the lexicon is broken
 
     @classmethod
@@ -71,7 +96,7 @@ class SafetyNet(GraphComponent):
         for message in messages:
             data = {TEXT: message.get(TEXT), INTENT: message.get(INTENT), INTENT_RANKING_KEY: message.get(INTENT_RANKING_KEY)}
             before = (data[INTENT], data[INTENT_RANKING_KEY])
-            apply_safety_net(data, self.store)
+            apply_safety_net(data, self.store, self.check_threshold)
             if (data[INTENT], data[INTENT_RANKING_KEY]) != before:
                 message.set(INTENT, data[INTENT], add_to_output=True)
                 message.set(INTENT_RANKING_KEY, data[INTENT_RANKING_KEY], add_to_output=True)

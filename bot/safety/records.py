@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from bot.safety.intents import SAFETY_INTENTS
+
 SAFETY_TYPES = {
     "danger_now": "child_in_danger",
     "missing_now": "child_missing",
@@ -12,7 +14,7 @@ SAFETY_TYPES = {
     "child_disclosure": "child_disclosed_abuse",
 }
 # Safety replies that interrupt whatever the parent was doing, so a way back is offered.
-INTERRUPTING = frozenset({"danger_now", "missing_now", "parent_crisis", "confront_perpetrator"})
+INTERRUPTING = frozenset(SAFETY_INTENTS)
 
 
 def safety_record(intent: str, now: datetime | None = None) -> dict[str, str] | None:
