@@ -290,7 +290,7 @@ def staff_reset_password(args: argparse.Namespace) -> int:
     except AccountError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"Password for {username} changed; the account is unlocked and its old sessions have ended.")
+    print(f"Password for {username} changed; its old sessions have ended.")
     return 0
 
 
@@ -349,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=("staff", "admin"), default="staff", help="admins can also read the audit log")
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     add.set_defaults(handler=staff_add)
-    reset = staff.add_parser("reset-password", help="set a new password (also unlocks the account)")
+    reset = staff.add_parser("reset-password", help="set a new password (ends the account's sessions)")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     reset.set_defaults(handler=staff_reset_password)

@@ -271,26 +271,27 @@ def test_overview_counts_weeks_urgent_share_and_topics(repo: StaffRepository, st
 # -- accounts -------------------------------------------------------------------------------------------------
 
 
-def test_accounts_lock_after_repeated_failures_and_a_reset_unlocks(repo: StaffRepository, engine: Engine) -> None:
+def test_accounts_add_reset_disable_and_record_sign_in_attempts(repo: StaffRepository, engine: Engine) -> None:
     accounts = repo.accounts
     accounts.add("alice", "hash-1", "staff", actor="cli")
     with pytest.raises(AccountExists):
         accounts.add("alice", "hash-2", "admin", actor="cli")
-    for attempt in range(1, 5):
-        after = accounts.login_failed("alice", max_attempts=5, lock_for=timedelta(minutes=15))
-        assert after.failed_logins == attempt and after.locked_until is None
-    locked = accounts.login_failed("alice", max_attempts=5, lock_for=timedelta(minutes=15))
-    assert locked.locked_until == NOW + timedelta(minutes=15)
-    assert accounts.login_failed("nobody", max_attempts=5, lock_for=timedelta(minutes=15)) is None
+    accounts.record_attempt("alice", "login_failed", "from 203.0.113.9")
+    accounts.record_attempt("unknown account", "login_throttled", "from 203.0.113.9; refused, 2 s to wait")
+    accounts.login_succeeded("alice", detail="from 198.51.100.4")
 
     assert accounts.set_password("alice", "hash-3", actor="cli")
     account = accounts.get("alice")
-    assert (account.password_hash, account.locked_until, account.session_version) == ("hash-3", None, 1)
+    assert (account.password_hash, account.session_version, account.last_login_at) == ("hash-3", 1, NOW)
     assert accounts.set_active("alice", False, actor="cli")
     assert (accounts.get("alice").active, accounts.get("alice").session_version) == (False, 2)
     assert not accounts.set_active("nobody", False, actor="cli")
-    assert ("alice", "account_locked", None, "5 failed sign-ins; locked for 15 minutes") in audit(engine)
-    assert ("cli", "staff_disabled", None, "alice") in audit(engine)
+    rows = audit(engine)
+    assert ("alice", "login_failed", None, "from 203.0.113.9") in rows
+    assert ("unknown account", "login_throttled", None, "from 203.0.113.9; refused, 2 s to wait") in rows
+    assert ("alice", "login", None, "from 198.51.100.4") in rows
+    assert ("cli", "password_reset", None, "alice") in rows
+    assert ("cli", "staff_disabled", None, "alice") in rows
 
 
 def test_reading_the_audit_log_is_itself_recorded(repo: StaffRepository, store: ReferralStore, engine: Engine) -> None:

@@ -1,5 +1,6 @@
 """The staff review pages through aiohttp's test client: every route refuses without a session and every
-form without its CSRF token, sign-in lockout, session expiry, roles, escaping, exports and headers."""
+form without its CSRF token, sign-in throttling (never a lock-out) and its audit, the same answer for every
+name, hostile sign-in forms, session expiry, roles, escaping, exports and headers."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import csv
 import io
 import json
 import re
+import statistics
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 from cryptography.fernet import Fernet
@@ -20,12 +25,13 @@ from sqlalchemy import select
 from bot.config import load_settings
 from bot.storage.crypto import Cipher, generate_key
 from bot.storage.migrate import upgrade
-from bot.storage.models import AuditLog
+from bot.storage.models import AuditLog, LoginThrottle
 from bot.storage.repository import ReferralStore, make_engine
 from bot.storage.staff_repository import StaffRepository
 from bot.web.app import create_app
 from bot.web.staff import STAFF, StaffContext
 from bot.web.staff.accounts import Passwords, add_account
+from bot.web.staff.present import UK
 from tests.test_staff_repository import NOW, Clock, save
 
 PASSWORD = "a long enough password"
@@ -47,13 +53,17 @@ class Staff:
         assert response.status == 303, await response.text()
         return await self.token()
 
-    async def login(self, username: str, password: str):  # type: ignore[no-untyped-def]
-        page = await self.client.get("/staff/login")
+    async def login(self, username: str, password: str, **post: Any):  # type: ignore[no-untyped-def]
+        token = await self.login_token()
         return await self.client.post(
             "/staff/login",
-            data={"username": username, "password": password, "csrf_token": token_in(await page.text())},
+            data={"username": username, "password": password, "csrf_token": token},
             allow_redirects=False,
+            **post,
         )
+
+    async def login_token(self) -> str:
+        return token_in(await (await self.client.get("/staff/login")).text())
 
     async def token(self) -> str:
         return token_in(await (await self.client.get("/staff/")).text())
@@ -199,7 +209,7 @@ async def test_sign_in_sets_a_strict_encrypted_cookie_for_staff_paths_only(staff
     assert not cookie["secure"]  # plain http in the test; see the next test
     assert "alice" not in cookie.value
     assert "Referrals" in await (await staff.client.get("/staff/")).text()
-    assert staff.audit("login") == [("alice", None, None)]
+    assert staff.audit("login") == [("alice", None, "from 127.0.0.1")]
 
 
 async def test_the_cookie_is_secure_behind_https(staff: Staff) -> None:
@@ -207,29 +217,276 @@ async def test_the_cookie_is_secure_behind_https(staff: Staff) -> None:
     assert response.cookies["staff_session"]["secure"]
 
 
-async def test_a_wrong_password_or_unknown_name_gets_the_same_answer(staff: Staff) -> None:
-    for username, password in (("alice", "not the password"), ("nobody", PASSWORD)):
-        response = await staff.login(username, password)
-        assert response.status == 401
-        assert "do not match an active account" in await response.text()
+class CountingHasher(PasswordHasher):
+    """The cheap test hasher, noting which hash each sign-in was checked against."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.checked: list[str] = []
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 (argon2's own name)
+        self.checked.append(str(hash))
+        return super().verify(hash, password)
+
+
+def counting(staff: Staff) -> CountingHasher:
+    hasher = CountingHasher()
+    staff.ctx.passwords = Passwords(hasher)  # same settings as the accounts' hashes, so they still verify
+    return hasher
+
+
+def hash_of(staff: Staff, username: str) -> str:
+    return staff.ctx.repository.accounts.get(username).password_hash
+
+
+FAILED = "That username and password do not match an active account"
+
+
+async def answer(response, typed: str) -> tuple[int, str, str | None]:  # type: ignore[no-untyped-def]
+    """Status, page (the typed name taken out: it is shown back whatever it is) and Retry-After."""
+    return response.status, (await response.text()).replace(typed, "TYPED"), response.headers.get("Retry-After")
+
+
+async def test_unknown_known_and_disabled_names_get_the_same_answer_after_the_same_work(staff: Staff) -> None:
+    hasher = counting(staff)
+    staff.ctx.repository.accounts.set_active("root", False, actor="test")
+    attempts = [("alice", "not the password"), ("nobody", PASSWORD), ("root", PASSWORD), ("no such name!", PASSWORD)]
+    answers = {await answer(await staff.login(name, password), name) for name, password in attempts}
+    assert len(answers) == 1
+    status, page, _ = answers.pop()
+    assert status == 401 and FAILED in page
+    dummy = staff.ctx.passwords.dummy_hash()
+    # every attempt did one real argon2 check: unknown names against the dummy hash, disabled ones their own
+    assert hasher.checked == [hash_of(staff, "alice"), dummy, hash_of(staff, "root"), dummy]
     assert (await staff.client.get("/staff/", allow_redirects=False)).status == 303
 
 
-async def test_five_failures_lock_the_account_for_fifteen_minutes(staff: Staff) -> None:
-    for _ in range(4):
+async def test_throttled_known_and_unknown_names_get_the_same_answer_without_a_password_check(staff: Staff) -> None:
+    hasher = counting(staff)
+    throttled = set()
+    for name in ("alice", "nobody"):
+        for _ in range(3):
+            assert (await staff.login(name, "wrong password")).status == 401
+        throttled.add(await answer(await staff.login(name, PASSWORD), name))
+    assert len(hasher.checked) == 6  # the two refused attempts checked nothing
+    assert len(throttled) == 1
+    status, page, retry_after = throttled.pop()
+    assert (status, retry_after) == (429, "1")
+    assert "Too many sign-in attempts from here. Please wait 1 second, then try again." in page
+
+
+async def test_failures_slow_sign_in_down_but_never_lock_the_account(staff: Staff) -> None:
+    for _ in range(3):
         assert (await staff.login("alice", "wrong password")).status == 401
-    fifth = await staff.login("alice", "wrong password")
-    assert fifth.status == 429 and "paused" in await fifth.text()
-    assert (await staff.login("alice", PASSWORD)).status == 429  # even the right password
-    assert (await staff.login("root", PASSWORD)).status == 303  # other accounts are not affected
-    staff.clock.now = NOW + timedelta(minutes=16)
+    refused = await staff.login("alice", PASSWORD)  # even the right password waits, unchecked
+    assert refused.status == 429 and refused.headers["Retry-After"] == "1"
+    waits = []
+    for _ in range(11):
+        staff.clock.now += timedelta(seconds=int(refused.headers["Retry-After"]))
+        assert (await staff.login("alice", "wrong password")).status == 401
+        refused = await staff.login("alice", "wrong password")
+        assert refused.status == 429
+        waits.append(int(refused.headers["Retry-After"]))
+    assert waits == [2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]
+    after = (staff.clock.now + timedelta(minutes=15)).astimezone(UK)
+    assert f"Please wait 15 minutes (after {after:%H:%M}), then try again." in await refused.text()
+    staff.clock.now += timedelta(minutes=15)
     assert (await staff.login("alice", PASSWORD)).status == 303
-    assert staff.audit("account_locked") == [("alice", None, "5 failed sign-ins; locked for 15 minutes")]
+    assert staff.audit("account_locked") == []
 
 
-async def test_unknown_names_never_lock(staff: Staff) -> None:
+async def test_an_attacker_elsewhere_cannot_keep_the_real_user_out(staff: Staff) -> None:
+    staff.ctx.config = replace(staff.ctx.config, trusted_proxy_hops=1)
+    attacker = {"X-Forwarded-For": "203.0.113.66"}
+    for n in range(30):
+        await staff.login("alice", f"guess number {n}", headers=attacker)
+        staff.clock.now += timedelta(seconds=30)
+    assert (await staff.login("alice", PASSWORD, headers=attacker)).status == 429
+    # Entries left of the one our proxy added are the client's own words: forging them changes nothing.
+    forged = {"X-Forwarded-For": "198.51.100.7, 203.0.113.66"}
+    assert (await staff.login("alice", PASSWORD, headers=forged)).status == 429
+    assert (await staff.login("alice", PASSWORD, headers={"X-Forwarded-For": "198.51.100.7"})).status == 303
+    assert ("alice", None, "from 198.51.100.7") in staff.audit("login")
+
+
+async def test_without_trusted_proxies_x_forwarded_for_is_ignored(staff: Staff) -> None:
+    for n in range(3):
+        headers = {"X-Forwarded-For": f"198.51.100.{n}"}  # a new "address" each time, which must not help
+        assert (await staff.login("alice", "wrong password", headers=headers)).status == 401
+    response = await staff.login("alice", "wrong password", headers={"X-Forwarded-For": "198.51.100.99"})
+    assert response.status == 429
+    assert staff.audit("login_throttled") == [("alice", None, "from 127.0.0.1; refused, 1 s to wait")]
+
+
+async def test_the_client_address_is_read_from_the_right_of_x_forwarded_for(staff: Staff) -> None:
+    staff.ctx.config = replace(staff.ctx.config, trusted_proxy_hops=2)  # say a CDN, then a load balancer
+    for forwarded in (
+        "198.51.100.1, 203.0.113.5, 10.0.0.2",  # the client's own claim, the CDN saw 203.0.113.5, the LB saw the CDN
+        "not-an-address, 10.0.0.2",  # garbage where the address should be: the connecting address counts
+        "10.0.0.2",  # fewer entries than proxies: not through both proxies, so the connecting address
+        "::ffff:203.0.113.6, 10.0.0.2",
+    ):
+        await staff.login("alice", "wrong password", headers={"X-Forwarded-For": forwarded})
+    assert [detail for _, _, detail in staff.audit("login_failed")] == [
+        "from 203.0.113.5",
+        "from 127.0.0.1",
+        "from 127.0.0.1",
+        "from 203.0.113.6",
+    ]
+
+
+async def test_addresses_in_one_ipv6_slash_64_are_throttled_together(staff: Staff) -> None:
+    staff.ctx.config = replace(staff.ctx.config, trusted_proxy_hops=1)
+    for n in range(3):
+        await staff.login("alice", "wrong password", headers={"X-Forwarded-For": f"2001:db8:5:6::{n + 1:x}"})
+    refused = await staff.login("alice", PASSWORD, headers={"X-Forwarded-For": "2001:db8:5:6:ffff::1"})
+    assert refused.status == 429
+    assert staff.audit("login_throttled") == [("alice", None, "from 2001:db8:5:6:ffff::1; refused, 1 s to wait")]
+    assert (await staff.login("alice", PASSWORD, headers={"X-Forwarded-For": "2001:db8:5:7::1"})).status == 303
+
+
+async def test_every_attempt_is_audited_with_the_address_but_never_a_name_no_account_has(staff: Staff) -> None:
+    typed_by_mistake = "Correct-Horse-Battery-9"  # a password typed into the username box
+    for _ in range(3):
+        await staff.login("alice", "wrong password")
+    await staff.login("alice", PASSWORD)  # refused while throttled
+    for _ in range(4):
+        await staff.login(typed_by_mistake, "wrong password")
+    staff.ctx.repository.accounts.set_active("root", False, actor="test")
+    await staff.login("root", PASSWORD)
+    staff.clock.now += timedelta(seconds=1)
+    assert (await staff.login("alice", PASSWORD)).status == 303
+    with staff.store.engine.connect() as connection:
+        rows = connection.execute(
+            select(AuditLog.actor, AuditLog.action, AuditLog.detail)
+            .where(AuditLog.action.like("login%"))
+            .order_by(AuditLog.id)
+        ).all()
+        audit_text = " ".join(str(value) for row in connection.execute(select(AuditLog)) for value in row)
+        throttle_text = " ".join(str(value) for row in connection.execute(select(LoginThrottle)) for value in row)
+    failed = ("alice", "login_failed", "from 127.0.0.1")
+    unknown = ("unknown account", "login_failed", "from 127.0.0.1")
+    assert [tuple(row) for row in rows] == [
+        failed,
+        failed,
+        failed,
+        ("alice", "login_throttled", "from 127.0.0.1; refused, 1 s to wait"),
+        unknown,
+        unknown,
+        unknown,
+        ("unknown account", "login_throttled", "from 127.0.0.1; refused, 1 s to wait"),
+        ("root", "login_failed", "from 127.0.0.1; account disabled"),
+        ("alice", "login", "from 127.0.0.1"),
+    ]
+    for text in (audit_text, throttle_text):
+        assert typed_by_mistake.lower() not in text.lower() and "127.0.0.1" not in throttle_text
+
+
+async def test_unknown_names_take_as_long_as_known_ones(staff: Staff) -> None:
+    """With argon2-cffi's default (production) settings: medians of 7, taken in turn, within a factor of 2."""
+    assert staff.ctx.passwords._dummy is not None  # made at start-up, not by the first unknown name
+    staff.ctx.passwords = Passwords()
+    staff.ctx.passwords.dummy_hash()  # as start-up does
+    add_account(staff.ctx.repository.accounts, staff.ctx.passwords, "casey", PASSWORD, "staff", actor="test")
+    times: dict[str, list[float]] = {"casey": [], "nobody-here": []}
     for _ in range(7):
-        assert (await staff.login("nobody", "wrong password")).status == 401
+        for name, seconds in times.items():
+            staff.clock.now += timedelta(days=2)  # no throttling in the way
+            token = await staff.login_token()
+            started = time.perf_counter()
+            response = await staff.client.post(
+                "/staff/login",
+                data={"username": name, "password": "not the password", "csrf_token": token},
+                allow_redirects=False,
+            )
+            seconds.append(time.perf_counter() - started)
+            assert response.status == 401
+    known, unknown = (statistics.median(times[name]) for name in times)
+    print(f"sign-in, wrong password: known name {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms (medians of 7)")
+    assert 0.5 < unknown / known < 2
+
+
+# -- hostile sign-in forms ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x" * 10_000,
+        "\uff41\uff4c\uff49\uff43\uff45",  # full-width "alice"
+        "alice\u200b",
+        "ALI\u0307CE",
+        "AL\u0130CE",
+        "alice\x00",
+        "\u202eecila",
+        "",
+        "<script>alert(1)</script>",
+        "alice' OR '1'='1",
+    ],
+)
+async def test_odd_usernames_get_the_ordinary_answer(staff: Staff, name: str) -> None:
+    response = await staff.login(name, PASSWORD)
+    page = await response.text()
+    assert response.status == 401 and FAILED in page
+    assert "x" * 65 not in page and "<script>alert" not in page
+    assert (await staff.login("alice", PASSWORD)).status == 303
+
+
+async def test_very_long_passwords_are_simply_wrong(staff: Staff) -> None:
+    for password in ("p" * 12_000, PASSWORD + "x" * 5_000, PASSWORD * 200):  # the whole form may be 16 KB
+        response = await staff.login("alice", password)
+        assert response.status == 401 and FAILED in await response.text()
+
+
+async def test_unreadable_sign_in_forms_are_refused_plainly(staff: Staff) -> None:
+    token = await staff.login_token()
+    form = "application/x-www-form-urlencoded"
+    for body, content_type in (
+        (b"username=alice\xff\xfe&password=x&csrf_token=" + token.encode(), form),
+        (f"username=alice&password=x&csrf_token={token}".encode("utf-16"), form),
+        (f"username=alice&password=x&csrf_token={token}".encode(), form + "; charset=x-no-such-charset"),
+    ):
+        response = await staff.client.post(
+            "/staff/login", data=body, headers={"Content-Type": content_type}, allow_redirects=False
+        )
+        assert response.status == 400 and "could not be read" in await response.text()
+    assert staff.audit("login_failed") == []
+
+
+async def test_missing_mangled_or_file_fields_are_a_failed_attempt(staff: Staff) -> None:
+    token = await staff.login_token()
+    posts = [
+        {"csrf_token": token},  # no username, no password
+        {"csrf_token": token, "username": "alice"},  # no password
+        f"csrf_token={token}&username=%ff%fe%ED%A0%80&password=x",  # percent-encoded bytes that are not UTF-8
+    ]
+    upload = FormData()
+    upload.add_field("csrf_token", token)
+    upload.add_field("username", b"alice", filename="name.txt", content_type="application/octet-stream")
+    upload.add_field("password", PASSWORD)
+    for data in [*posts, upload]:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if isinstance(data, str) else None
+        response = await staff.client.post("/staff/login", data=data, headers=headers, allow_redirects=False)
+        assert response.status == 401 and FAILED in await response.text()
+    assert [row[0] for row in staff.audit("login_failed")] == ["unknown account", "alice", "unknown account"] + [
+        "unknown account"
+    ]
+
+
+async def test_an_unreadable_form_elsewhere_is_a_400_too(staff: Staff) -> None:
+    save(staff.store, 0)
+    token = await staff.sign_in()
+    response = await staff.client.post(
+        f"/staff/referrals/{REF}/notes",
+        data=b"body=\xff\xfe&csrf_token=" + token.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status == 400 and "could not be read" in await response.text()
+
+
+async def test_a_sign_in_too_big_to_send_gets_a_plain_answer(staff: Staff) -> None:
+    response = await staff.login("alice", "p" * 20_000)
+    assert response.status == 413 and "too much to send" in await response.text()
 
 
 async def test_after_sign_in_you_land_on_the_page_you_asked_for(staff: Staff) -> None:

@@ -140,11 +140,25 @@ class StaffUser(Base):
     password_hash = Column(String(255), nullable=False)
     role = Column(String(16), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
-    failed_logins = Column(Integer, nullable=False, default=0, server_default="0")
-    locked_until = Column(UTCDateTime, nullable=True)
     last_login_at = Column(UTCDateTime, nullable=True)
     session_version = Column(Integer, nullable=False, default=0, server_default="0")
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per client address, and per address and username, for growing delays (no lock-out).
+
+    `key` is an HMAC of the address (and the name as typed, normalised), so neither is kept in clear:
+    a password typed into the username box must not end up readable here. Shared by every web-service
+    process through the database.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key = Column(String(64), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0, server_default="0")
+    blocked_until = Column(UTCDateTime, nullable=True)  # no sign-in is checked for this key before then
+    last_attempt_at = Column(UTCDateTime, nullable=False, index=True)
 
 
 class ReferralNote(Base):

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.storage.login_throttle import LoginThrottle
 from bot.storage.models import (
     PRIORITIES,
     STAFF_ROLES,
@@ -40,6 +41,9 @@ MAX_NOTE_CHARS = 2000
 HISTORY_ACTIONS = ("referral_created", "status_change", "assign", "unassign", "note_added", "export")
 
 
+UNKNOWN_ACCOUNT = "unknown account"  # the audit actor of a sign-in attempt with a name no account has
+
+
 class AccountExists(ValueError):
     """A staff account with this username already exists."""
 
@@ -53,8 +57,6 @@ class StaffAccount:
     password_hash: str
     role: str
     active: bool
-    failed_logins: int
-    locked_until: datetime | None
     last_login_at: datetime | None
     session_version: int
     created_at: datetime
@@ -142,8 +144,6 @@ def _account(row: StaffUser) -> StaffAccount:
         password_hash=row.password_hash,
         role=row.role,
         active=bool(row.active),
-        failed_logins=row.failed_logins,
-        locked_until=row.locked_until,
         last_login_at=row.last_login_at,
         session_version=row.session_version,
         created_at=row.created_at,
@@ -188,7 +188,6 @@ class StaffAccounts:
                     password_hash=password_hash,
                     role=role,
                     active=True,
-                    failed_logins=0,
                     session_version=0,
                     created_at=now,
                 )
@@ -202,15 +201,9 @@ class StaffAccounts:
         return account
 
     def set_password(self, username: str, password_hash: str, *, actor: str) -> bool:
-        """A new password; also unlocks the account and ends its sessions. False if there is no such account."""
+        """A new password; ends the account's sessions. False if there is no such account."""
         return self._change(
-            username,
-            "password_reset",
-            actor,
-            password_hash=password_hash,
-            failed_logins=0,
-            locked_until=None,
-            session_version=StaffUser.session_version + 1,
+            username, "password_reset", actor, password_hash=password_hash, session_version=StaffUser.session_version + 1
         )
 
     def set_active(self, username: str, active: bool, *, actor: str) -> bool:
@@ -227,39 +220,22 @@ class StaffAccounts:
         """Sign-out: every session of this account stops working, on every device."""
         self._change(username, "logout", username, session_version=StaffUser.session_version + 1)
 
-    def login_failed(self, username: str, *, max_attempts: int, lock_for: timedelta) -> StaffAccount | None:
-        """Count a wrong password; after `max_attempts` in a row the account is locked for `lock_for`."""
-        now = self._clock()
-        with self._session() as session, session.begin():
-            row = session.execute(
-                select(StaffUser).where(StaffUser.username == username).with_for_update()
-            ).scalar_one_or_none()
-            if row is None:
-                return None
-            row.failed_logins += 1
-            session.add(AuditLog(at=now, actor=username, action="login_failed", detail=f"attempt {row.failed_logins}"))
-            if row.failed_logins >= max_attempts:
-                row.locked_until = now + lock_for
-                row.failed_logins = 0
-                session.add(
-                    AuditLog(
-                        at=now,
-                        actor=username,
-                        action="account_locked",
-                        detail=f"{max_attempts} failed sign-ins; locked for {int(lock_for.total_seconds() // 60)} minutes",
-                    )
-                )
-                log.warning("staff account %s locked after %d failed sign-ins", username, max_attempts)
-            return _account(row)
-
-    def login_succeeded(self, username: str, *, new_hash: str | None = None) -> None:
-        """Reset the failure count and record the sign-in; `new_hash` replaces an outdated hash."""
-        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": self._clock()}
+    def login_succeeded(self, username: str, *, detail: str, new_hash: str | None = None) -> None:
+        """Record the sign-in (`detail`: where from); `new_hash` replaces an outdated hash."""
+        values: dict[str, Any] = {"last_login_at": self._clock()}
         if new_hash:
             values["password_hash"] = new_hash
-        self._change(username, "login", username, **values)
+        self._change(username, "login", username, detail=detail, **values)
 
-    def _change(self, username: str, action: str, actor: str, **values: Any) -> bool:
+    def record_attempt(self, actor: str, action: str, detail: str) -> None:
+        """An audit row for a sign-in that did not happen (a wrong password, or refused while throttled).
+
+        `actor` is an existing account's username or UNKNOWN_ACCOUNT, never a string as typed.
+        """
+        with self._session() as session, session.begin():
+            session.add(AuditLog(at=self._clock(), actor=actor, action=action, detail=detail[:200]))
+
+    def _change(self, username: str, action: str, actor: str, *, detail: str | None = None, **values: Any) -> bool:
         now = self._clock()
         with self._session() as session, session.begin():
             changed = session.execute(
@@ -269,7 +245,8 @@ class StaffAccounts:
                 .execution_options(synchronize_session=False)
             ).rowcount
             if changed:
-                detail = None if actor == username else username
+                if detail is None and actor != username:
+                    detail = username  # an operator acting on someone else's account
                 session.add(AuditLog(at=now, actor=actor, action=action, detail=detail))
         return bool(changed)
 
@@ -303,6 +280,7 @@ class StaffRepository:
         self.store = store
         self.cipher = store.cipher
         self.accounts = StaffAccounts(store.engine, clock=clock)
+        self.throttle = LoginThrottle(store.engine, clock=clock)
         self._clock = clock
 
     def _session(self) -> Session:

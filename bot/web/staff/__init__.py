@@ -6,6 +6,7 @@ A sub-application with its own middlewares, so that sessions, sign-in and CSRF c
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -48,6 +49,7 @@ def _storage_ctx(ctx: StaffContext):  # type: ignore[no-untyped-def]
     async def storage(app: web.Application) -> AsyncIterator[None]:
         if ctx.repository is None:
             _open_storage(ctx)
+        await asyncio.to_thread(ctx.passwords.dummy_hash)  # now, not during the first unknown name's sign-in
         yield
         if ctx.repository is not None:
             ctx.repository.store.engine.dispose()

@@ -40,8 +40,11 @@ class Passwords:
         self.hasher = hasher or PasswordHasher()
         self._dummy: str | None = None
 
-    def _dummy_hash(self) -> str:
-        """Checked against when the username is unknown, so a wrong name takes as long as a wrong password."""
+    def dummy_hash(self) -> str:
+        """Checked against when the username is unknown, so that a wrong name takes as long as a wrong password.
+
+        Same settings as real hashes. The web service makes it at start-up, so the first unknown name is not slower.
+        """
         if self._dummy is None:
             self._dummy = self.hasher.hash("not a real password, only here to spend the same time")
         return self._dummy
@@ -51,7 +54,7 @@ class Passwords:
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            return self.hasher.verify(password_hash or self._dummy_hash(), password) and password_hash is not None
+            return self.hasher.verify(password_hash or self.dummy_hash(), password) and password_hash is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

@@ -25,8 +25,8 @@ class StaffConfig:
     idle_timeout: timedelta = timedelta(minutes=DEFAULT_IDLE_MINUTES)
     max_session: timedelta = timedelta(hours=12)  # signed out after this however active
     cookie_secure: str = "auto"  # "auto": Secure when the request came over https; "always"
-    max_failed_logins: int = 5  # in a row; then the account is locked
-    lockout: timedelta = timedelta(minutes=15)
+    # Proxies in front whose X-Forwarded-For entries are believed (0: the connecting address is the client).
+    trusted_proxy_hops: int = 0
 
 
 def _session_key(raw: str) -> tuple[str, bool]:
@@ -70,6 +70,13 @@ def load_staff_config() -> StaffConfig:
     if secure not in COOKIE_SECURE_CHOICES:
         log.error("STAFF_COOKIE_SECURE must be one of %s, not %r: using auto", COOKIE_SECURE_CHOICES, secure)
         secure = "auto"
+    hops = _whole_number(
+        "STAFF_TRUSTED_PROXY_HOPS", os.environ.get("STAFF_TRUSTED_PROXY_HOPS", "").strip(), 0, smallest=0
+    )
     return StaffConfig(
-        session_key=key, session_key_is_ephemeral=ephemeral, idle_timeout=timedelta(minutes=idle), cookie_secure=secure
+        session_key=key,
+        session_key_is_ephemeral=ephemeral,
+        idle_timeout=timedelta(minutes=idle),
+        cookie_secure=secure,
+        trusted_proxy_hops=hops,
     )

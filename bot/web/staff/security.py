@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp_session import Session, get_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from multidict import MultiDictProxy
 from sqlalchemy.exc import DBAPIError
 
 from bot.storage.staff_repository import StaffAccount
@@ -30,6 +31,7 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ROUTES = frozenset({"login", "login_submit", "static"})
 API_PREFIX = "/staff/api/"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -92,13 +94,28 @@ def _same_origin(request: web.Request) -> bool:
     return urlsplit(origin).netloc.lower() == (request.host or "").lower()
 
 
+async def read_form(request: web.Request) -> MultiDictProxy:
+    """The posted form (cached by aiohttp); 400 for a body that is not text in the charset it names."""
+    try:
+        return await request.post()
+    except (UnicodeDecodeError, LookupError, ValueError) as exc:
+        log.warning("staff %s refused: unreadable form body (%s)", request.match_info.route.name, type(exc).__name__)
+        raise web.HTTPBadRequest(text="That form could not be read. Go back, reload the page and try again.") from None
+
+
+def form_text(form: MultiDictProxy, name: str) -> str:
+    """A text field of the form; "" when it is missing or is a file or bytes."""
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
 async def _csrf_ok(request: web.Request, session: Session) -> bool:
     if not _same_origin(request):
         return False
     expected = session.get("csrf")
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        sent = (await request.post()).get(CSRF_FIELD)
+    if sent is None and request.content_type in FORM_TYPES:
+        sent = form_text(await read_form(request), CSRF_FIELD) or None
     return bool(expected) and isinstance(sent, str) and hmac.compare_digest(sent.encode(), str(expected).encode())
 
 
@@ -165,6 +182,8 @@ async def guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
                 raise _json_error(web.HTTPUnauthorized, "Please sign in.")
             raise _login_redirect(request, session)
         request[USER] = account
+    if request.method not in SAFE_METHODS and request.content_type in FORM_TYPES:
+        await read_form(request)  # a body that cannot be read is a 400 here, for every form
     if request.method not in SAFE_METHODS and not await _csrf_ok(request, session):
         log.warning("staff %s %s refused: missing or wrong CSRF token", request.method, route_name)
         if is_api(request):

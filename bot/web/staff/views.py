@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,11 @@ from bot.handoff.summary import render_text
 from bot.storage.models import PRIORITIES, STATUSES
 from bot.storage.staff_repository import MAX_NOTE_CHARS, STATUS_FILTERS, StaffAccount
 from bot.web.staff import charts
-from bot.web.staff.accounts import normalise_username
 from bot.web.staff.context import USER, context, db, user
 from bot.web.staff.export import FORMATS, to_csv, to_json
-from bot.web.staff.present import PRIORITY_WORDS, STATUS_WORDS, case_view
-from bot.web.staff.security import csrf_token, flash, is_api, start_session
+from bot.web.staff.present import PRIORITY_WORDS, STATUS_WORDS, UK, case_view
+from bot.web.staff.security import csrf_token, flash, form_text, is_api, read_form, start_session
+from bot.web.staff.signin import client_address, sign_in
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ STATIC = Path(__file__).parent / "static"
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 MAX_EXPORT = 500
+MAX_SHOWN_NAME = 64  # of a typed username shown again on the sign-in page (the field's maxlength)
 
 
 # -- rendering -------------------------------------------------------------------------------------------
@@ -100,49 +102,44 @@ async def login_page(request: web.Request) -> web.Response:
     return await page(request, "login.html", username="", problem=None)
 
 
+FAILED = "That username and password do not match an active account. Check them and try again."
+
+
 async def login_submit(request: web.Request) -> web.Response:
     ctx = context(request)
-    form = await request.post()
-    typed = str(form.get("username", ""))
-    password = str(form.get("password", ""))
-    username = normalise_username(typed)
-    accounts = ctx.repo().accounts
-    account = await db(accounts.get, username) if username else None
-    now = ctx.now()
-    if account is not None and account.locked_until is not None and account.locked_until > now:
-        minutes = max(1, math.ceil((account.locked_until - now).total_seconds() / 60))
-        return await page(request, "login.html", http_status=429, username=typed, problem=_locked(minutes))
-    matches = await db(ctx.passwords.verify, account.password_hash if account else None, password)
-    if account is None or not matches or not account.active:
-        if account is not None:
-            after = await db(
-                accounts.login_failed,
-                account.username,
-                max_attempts=ctx.config.max_failed_logins,
-                lock_for=ctx.config.lockout,
-            )
-            if after is not None and after.locked_until is not None and after.locked_until > now:
-                minutes = int(ctx.config.lockout.total_seconds() // 60)
-                return await page(request, "login.html", http_status=429, username=typed, problem=_locked(minutes))
-        problem = "That username and password do not match an active account. Check them and try again."
-        return await page(request, "login.html", http_status=401, username=typed, problem=problem)
-
-    new_hash = await db(ctx.passwords.hash, password) if ctx.passwords.needs_rehash(account.password_hash) else None
-    await db(accounts.login_succeeded, account.username, new_hash=new_hash)
+    form = await read_form(request)
+    typed, password = form_text(form, "username"), form_text(form, "password")
+    address = client_address(request, ctx.config.trusted_proxy_hops)
+    outcome = await sign_in(ctx, address, typed, password)
+    shown = typed[:MAX_SHOWN_NAME]  # whatever was typed, known or not, so the page says nothing about accounts
+    if outcome.retry_after:
+        response = await page(
+            request, "login.html", http_status=429, username=shown, problem=_throttled(outcome.retry_after, ctx.now())
+        )
+        response.headers["Retry-After"] = str(outcome.retry_after)
+        return response
+    account = outcome.account
+    if account is None:
+        return await page(request, "login.html", http_status=401, username=shown, problem=FAILED)
     old = await get_session(request)
     target = old.get("next")
     session = await new_session(request)  # a fresh session (and CSRF token) at every sign-in
-    start_session(session, account, now.timestamp())
+    start_session(session, account, ctx.now().timestamp())
     log.info("staff sign-in: %s", account.username)
     if isinstance(target, str) and target.startswith("/staff/") and not target.startswith("/staff/login"):
         raise web.HTTPSeeOther(target)
     raise _redirect(request, "queue")
 
 
-def _locked(minutes: int) -> str:
+def _throttled(seconds: int, now: datetime) -> str:
+    if seconds < 60:
+        wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+    else:
+        minutes = math.ceil(seconds / 60)
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''} (after {(now + timedelta(seconds=seconds)).astimezone(UK):%H:%M})"
     return (
-        "Signing in to this account is paused after too many attempts. "
-        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask an admin to reset the password."
+        f"Too many sign-in attempts from here. Please wait {wait}, then try again. "
+        "Your password was not checked this time."
     )
 
 
