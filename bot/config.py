@@ -24,7 +24,7 @@ class Settings:
     web_port: int
     max_message_chars: int
     rasa_timeout_seconds: float
-    trust_proxy_headers: bool = False
+    trusted_proxy_hops: int = 0
     chat_rate_per_address: str = "240/minute"
     chat_rate_per_conversation: str = "30/minute"
     rate_limit_storage: str = "async+memory://"
@@ -49,7 +49,7 @@ def load_settings() -> Settings:
         web_port=int(os.environ.get("WEB_PORT", "8000")),
         max_message_chars=int(os.environ.get("MAX_MESSAGE_CHARS", "1000")),
         rasa_timeout_seconds=float(os.environ.get("RASA_TIMEOUT_SECONDS", "15")),
-        trust_proxy_headers=os.environ.get("TRUST_PROXY_HEADERS", "false").strip().lower() in ("1", "true", "yes"),
+        trusted_proxy_hops=max(0, int(os.environ.get("TRUSTED_PROXY_HOPS") or 0)),
         chat_rate_per_address=os.environ.get("CHAT_RATE_PER_ADDRESS") or "240/minute",
         chat_rate_per_conversation=os.environ.get("CHAT_RATE_PER_CONVERSATION") or "30/minute",
         rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE") or "async+memory://",

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.storage.login_throttle import LoginThrottle, Rule
 from bot.storage.migrate import alembic_config
 from bot.storage.models import LoginThrottle as Row
-from bot.web.staff.signin import ADDRESS_RULE, NAME_RULE, address_group, throttle_keys
+from bot.web.client import address_group
+from bot.web.staff.signin import ADDRESS_RULE, NAME_RULE, throttle_keys
 from tests.test_staff_repository import NOW, Clock
 
 SECRET = "a test secret"
@@ -134,7 +135,7 @@ def test_keys_are_hmacs_that_group_names_and_ipv6_networks() -> None:
 def test_trusted_proxy_hops_is_a_setting_off_by_default(monkeypatch: pytest.MonkeyPatch, raw: str, hops: int) -> None:
     from bot.web.staff.config import load_staff_config
 
-    monkeypatch.setenv("STAFF_TRUSTED_PROXY_HOPS", raw)
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", raw)
     assert load_staff_config().trusted_proxy_hops == hops
 
 

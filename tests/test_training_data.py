@@ -48,3 +48,13 @@ def test_no_evaluation_message_is_copied_into_training() -> None:
     evaluation = {normalised(line) for lines in yaml.safe_load(EVAL_PATH.read_text()).values() for line in lines}
     copied = [line for lines in EXAMPLES.values() for line in lines if normalised(line) in evaluation]
     assert copied == []
+
+
+def test_no_challenge_set_message_is_in_the_training_data() -> None:
+    """The independent challenge sets measure; a line of theirs in training would make them flatter."""
+    from bot.evaluation.challenge import CHALLENGE_SETS, challenge_messages, topic_questions
+
+    challenge = {normalised(text) for path in CHALLENGE_SETS.values() for text, _ in challenge_messages(path)}
+    challenge |= {normalised(text) for text, _ in topic_questions()}
+    copied = [line for lines in EXAMPLES.values() for line in lines if normalised(line) in challenge]
+    assert copied == []

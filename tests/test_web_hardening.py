@@ -83,7 +83,7 @@ async def test_one_address_sending_too_fast_is_slowed_whatever_conversation_it_c
 
 async def test_forwarded_addresses_count_only_behind_a_trusted_proxy(aiohttp_client, rasa) -> None:
     untrusted = await aiohttp_client(app_with(rasa, chat_rate_per_address="2/minute"))
-    trusted = await aiohttp_client(app_with(rasa, chat_rate_per_address="2/minute", trust_proxy_headers=True))
+    trusted = await aiohttp_client(app_with(rasa, chat_rate_per_address="2/minute", trusted_proxy_hops=1))
     for client, expected in ((untrusted, [200, 200, 429, 429]), (trusted, [200, 200, 200, 200])):
         statuses = []
         for n in range(4):
@@ -108,7 +108,7 @@ async def test_every_response_has_the_security_headers_and_names_no_versions(aio
 
 async def test_hsts_only_over_tls_and_only_from_a_trusted_proxy(aiohttp_client, rasa) -> None:
     https = {"X-Forwarded-Proto": "https"}
-    trusted = await aiohttp_client(app_with(rasa, trust_proxy_headers=True))
+    trusted = await aiohttp_client(app_with(rasa, trusted_proxy_hops=1))
     untrusted = await aiohttp_client(app_with(rasa))
     assert "max-age=" in (await trusted.get("/healthz", headers=https)).headers["Strict-Transport-Security"]
     assert "Strict-Transport-Security" not in (await untrusted.get("/healthz", headers=https)).headers

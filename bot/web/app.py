@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.web.bodies import body_deadline
 from bot.web.chat_input import ChatInputError, clean_bot_messages, parse_chat_input
-from bot.web.client import came_over_tls, client_address
+from bot.web.client import address_group, came_over_tls, client_address
 from bot.web.rate_limits import ChatRateLimits, RateLimitSettings
 from bot.web.staff import setup_staff
 from bot.web.widget import setup_widget
@@ -61,7 +61,7 @@ async def json_errors_for_the_api(request: web.Request, handler):  # type: ignor
         raise
 
 
-def security_headers(trust_proxy: bool):  # type: ignore[no-untyped-def]
+def security_headers(trusted_proxy_hops: int):  # type: ignore[no-untyped-def]
     """A response-prepare hook: headers on every response, errors and static files included (the staff
     pages keep their own stricter policy); HSTS when the request came over TLS."""
 
@@ -69,7 +69,7 @@ def security_headers(trust_proxy: bool):  # type: ignore[no-untyped-def]
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers["Server"] = SERVER_NAME
-        if came_over_tls(request, trust_proxy=trust_proxy):
+        if came_over_tls(request, trusted_proxy_hops):
             response.headers["Strict-Transport-Security"] = HSTS
 
     return add
@@ -91,7 +91,7 @@ async def chat(request: web.Request) -> web.Response:
         chat_input = parse_chat_input(body, settings.max_message_chars)
     except ChatInputError as exc:
         return _error(exc.status, str(exc))
-    address = client_address(request, trust_proxy=settings.trust_proxy_headers)
+    address = address_group(client_address(request, settings.trusted_proxy_hops))
     wait = await request.app[RATE_LIMITS].wait_needed(address, chat_input.sender)
     if wait:
         response = _error(
@@ -151,7 +151,7 @@ async def _http_session(app: web.Application):  # type: ignore[no-untyped-def]
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[json_errors_for_the_api, body_deadline(settings.web_body_timeout_seconds)], client_max_size=MAX_REQUEST_BYTES)
-    app.on_response_prepare.append(security_headers(settings.trust_proxy_headers))
+    app.on_response_prepare.append(security_headers(settings.trusted_proxy_hops))
     app[SETTINGS] = settings
     app[RATE_LIMITS] = ChatRateLimits(
         RateLimitSettings(settings.chat_rate_per_address, settings.chat_rate_per_conversation, settings.rate_limit_storage)

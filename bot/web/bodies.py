@@ -12,11 +12,14 @@ IN_SUB_APP = web.AppKey("reads_bodies_itself", bool)
 
 def body_deadline(seconds: float):  # type: ignore[no-untyped-def]
     """A middleware that reads the body within `seconds` (aiohttp keeps it for .json() and .post());
-    a body too big still gives 413, from the app whose error pages should say so."""
+    a body too big still gives 413, from the app whose error pages should say so. No route takes a
+    multipart body (no uploads), which aiohttp could only read from the stream, so it is refused."""
 
     @web.middleware
     async def read_body_in_time(request: web.Request, handler):  # type: ignore[no-untyped-def]
         if request.can_read_body and (request.app.get(IN_SUB_APP) or not request.path.startswith(_SUB_APPS)):
+            if request.content_type.startswith("multipart/"):
+                raise web.HTTPUnsupportedMediaType(text="This cannot be sent as a file upload. Please use the page's own form.")
             try:
                 await asyncio.wait_for(request.read(), seconds)
             except asyncio.TimeoutError:

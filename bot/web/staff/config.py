@@ -70,9 +70,7 @@ def load_staff_config() -> StaffConfig:
     if secure not in COOKIE_SECURE_CHOICES:
         log.error("STAFF_COOKIE_SECURE must be one of %s, not %r: using auto", COOKIE_SECURE_CHOICES, secure)
         secure = "auto"
-    hops = _whole_number(
-        "STAFF_TRUSTED_PROXY_HOPS", os.environ.get("STAFF_TRUSTED_PROXY_HOPS", "").strip(), 0, smallest=0
-    )
+    hops = _whole_number("TRUSTED_PROXY_HOPS", os.environ.get("TRUSTED_PROXY_HOPS", "").strip(), 0, smallest=0)
     return StaffConfig(
         session_key=key,
         session_key_is_ephemeral=ephemeral,

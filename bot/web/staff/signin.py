@@ -9,25 +9,22 @@
 - Every attempt is audited (signed in, failed, refused while throttled) with the client address; the
   username only when it is an existing account, since a password typed into the name box must not be kept.
 
-The client address is the connecting address (`request.remote`), or with STAFF_TRUSTED_PROXY_HOPS = N
-the address the outermost of N proxies saw, read from the right of X-Forwarded-For (entries further
-left are whatever the client sent). IPv6 clients are grouped by /64, which one household or host gets.
+The client address comes from bot.web.client (TRUSTED_PROXY_HOPS); IPv6 clients are grouped by /64,
+which one household or host gets.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import logging
 import math
 import unicodedata
 from dataclasses import dataclass
 
-from aiohttp import web
-
 from bot.storage.login_throttle import Claim, Rule
 from bot.storage.staff_repository import UNKNOWN_ACCOUNT, StaffAccount
+from bot.web.client import address_group
 from bot.web.staff.accounts import normalise_username
 from bot.web.staff.context import StaffContext, db
 
@@ -36,52 +33,12 @@ log = logging.getLogger(__name__)
 ADDRESS_RULE = Rule(free=10, reset_on_success=False)
 NAME_RULE = Rule(free=3, reset_on_success=True)
 MAX_NAME_CHARS = 256  # of the typed name, for the throttle key; a longer one is no account anyway
-UNKNOWN_ADDRESS = "unknown"
-_warned_forwarded = False
 
 
 @dataclass(frozen=True)
 class Outcome:
     account: StaffAccount | None = None  # signed in
     retry_after: int = 0  # seconds to wait, when refused while throttled
-
-
-def client_address(request: web.Request, trusted_hops: int) -> str:
-    """The client's IP address as text (see the module docstring), or "unknown"."""
-    global _warned_forwarded
-    forwarded = [part.strip() for value in request.headers.getall("X-Forwarded-For", []) for part in value.split(",")]
-    if trusted_hops and len(forwarded) >= trusted_hops:
-        address = _ip(forwarded[-trusted_hops])
-        if address:
-            return address
-    elif forwarded and not trusted_hops and not _warned_forwarded:
-        _warned_forwarded = True
-        log.warning(
-            "staff sign-in: requests carry X-Forwarded-For but STAFF_TRUSTED_PROXY_HOPS is 0, so throttling "
-            "goes by the proxy's address; set it to the number of proxies in front (see .env.example)"
-        )
-    return _ip(request.remote or "") or UNKNOWN_ADDRESS
-
-
-def _ip(text: str) -> str | None:
-    try:
-        address = ipaddress.ip_address(text.strip())
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return str(address)
-
-
-def address_group(address: str) -> str:
-    """What the throttle counts by: the IPv4 address, or the IPv6 /64 (one host can use a whole /64)."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(parsed, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
-    return str(parsed)
 
 
 def throttle_name(typed: str) -> str:
