@@ -86,6 +86,7 @@ def stack(other_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     env = {
         **PORTS,
         "WIDGET_ALLOWED_ORIGINS": other_site,
+        "CHAT_RATE_PER_CONVERSATION": f"{RATE_LIMIT}/minute",  # low enough to reach in a test, above any other test's use
     }
     with running_stack(tmp_path_factory, env) as running:
         yield running
@@ -544,6 +545,23 @@ def _stop(service: Service) -> None:
     assert service.process is not None
     os.killpg(service.process.pid, signal.SIGTERM)
     service.process.wait(timeout=15)
+
+
+RATE_LIMIT = 20
+
+
+def test_sending_too_fast_is_explained_with_help_and_the_message_kept(stack, browser) -> None:
+    open_widget(browser, f"{WEB}/")
+    for number in range(RATE_LIMIT):
+        say(browser, f"hello {number}")
+    type_message(browser, "one more hello")
+    wait(browser, lambda: element(browser, ".psa-alert__box").is_displayed())
+    alert = element(browser, ".psa-alert").text
+    assert "faster than I can take them" in alert and "999" in alert and "116 123" in alert
+    assert element(browser, "#psa-input").get_attribute("value") == "one more hello"  # nothing lost
+    element(browser, ".psa-help-button[aria-controls='psa-help']").click()
+    assert "116 123" in element(browser, "#psa-help").text  # Help now is never held up
+    screenshot(browser, "widget-slowed-down")
 
 
 def test_connection_drop_gives_help_then_reconnects(stack, browser) -> None:

@@ -142,7 +142,11 @@ def train(config: dict[str, Any], examples: list[Example], workdir: Path) -> tup
 
 def parse_results(model_path: str, texts: list[str]) -> tuple[list[dict[str, Any]], list[float]]:
     """(Rasa's whole parse result per message, milliseconds per message) from a loaded Rasa agent."""
+    import structlog
     from rasa.core.agent import Agent
+
+    # Rasa's debug events print each parsed message; a measurement run needs none of them.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
 
     agent = Agent.load(model_path)
 
