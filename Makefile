@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test train content-check sync-domain validate lint pytest rasa-test bench cross-validate
+.PHONY: setup run test test-fast train content-check sync-domain validate lint pytest rasa-test bench cross-validate
 
 setup:
 	./scripts/setup.sh
@@ -32,6 +32,10 @@ lint:
 
 pytest:
 	$(PY) -m pytest -q
+
+# Everything but the slow kinds (the real stack, the browser, PostgreSQL): the loop to run while working.
+test-fast: setup
+	$(PY) -m pytest -q -m "not stack and not browser and not postgres"
 
 rasa-test:
 	$(PY) -m rasa test core --model models/current.tar.gz --stories tests/stories \

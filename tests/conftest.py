@@ -128,3 +128,11 @@ def browser() -> Iterator[object]:
         pytest.skip(str(exc))
     yield driver
     driver.quit()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Storage tests on the PostgreSQL side of `database_url` are marked `postgres` (see pyproject.toml)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)

@@ -26,7 +26,10 @@ from bot.storage.models import Referral
 from bot.training import MODEL_PATH
 from tests.stack_support import ports, running_stack
 
-pytestmark = pytest.mark.skipif(not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)")
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.skipif(not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"),
+]
 
 PORTS = ports(2)
 RASA, ACTIONS, WEB = "http://127.0.0.1:5205", "http://127.0.0.1:5255", "http://127.0.0.1:8205"

@@ -250,6 +250,7 @@ def test_a_reply_is_judged_on_what_a_person_would_see() -> None:
 
 
 @pytest.mark.skipif(not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)")
+@pytest.mark.stack
 def test_the_smoke_benchmark_runs_against_the_real_stack(tmp_path: Path) -> None:
     out = tmp_path / "bench-load.json"
     result = subprocess.run(

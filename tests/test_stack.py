@@ -21,9 +21,10 @@ from bot.runner import Service, restart
 from bot.training import MODEL_PATH
 from tests.stack_support import ports, running_stack
 
-pytestmark = pytest.mark.skipif(
-    not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"
-)
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.skipif(not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"),
+]
 
 PORTS = ports(1)
 SENDER = "stack-test-0001"

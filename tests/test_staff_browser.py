@@ -28,9 +28,10 @@ from tests.stack_support import ports, running_stack
 from tests.test_stack import post, start_referral, texts
 from tests.test_staff_repository import save
 
-pytestmark = pytest.mark.skipif(
-    not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"
-)
+pytestmark = [
+    pytest.mark.stack, pytest.mark.browser,
+    pytest.mark.skipif(not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"),
+]
 
 PORTS = ports(3)
 WEB = "http://localhost:8305"

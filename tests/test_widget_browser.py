@@ -26,9 +26,10 @@ from bot.training import MODEL_PATH
 from tests.browser_support import BrowserUnavailable, make_driver, screenshot
 from tests.stack_support import ports, running_stack
 
-pytestmark = pytest.mark.skipif(
-    not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"
-)
+pytestmark = [
+    pytest.mark.stack, pytest.mark.browser,
+    pytest.mark.skipif(not MODEL_PATH.exists(), reason="needs a trained model: run `make train` (make test does)"),
+]
 
 WEB = "http://localhost:8405"
 PORTS = ports(4)
