@@ -19,6 +19,8 @@ MAX_BUBBLE_CHARS = 600
 MIN_READING_EASE = 60.0
 MIN_WORDS_FOR_READABILITY = 12
 VERIFICATION_MAX_AGE = timedelta(days=365)
+# A source naming the project's fact sheet: details copied from it, not checked on the service's own page.
+FACT_SHEET = "signposting-facts.md"
 
 # Messages the assistant's actions rely on (see bot/conversation.py).
 REQUIRED_MESSAGES = (
@@ -237,6 +239,7 @@ def editorial_findings(content: Content, today: date) -> list[Finding]:
                 )
             )
     findings += upkeep_findings(content, today)
+    findings += unconfirmed_step_findings(content)
     findings += organisation_findings(content)
     findings += style_findings(content)
     return findings
@@ -253,10 +256,56 @@ def style_findings(content: Content) -> list[Finding]:
     return findings
 
 
+def unconfirmed_step_findings(content: Content) -> list[Finding]:
+    """A warning for each step that says a fact in it still needs checking against a source."""
+    return [
+        Finding("warning", topic.file, f'step "{step.id}"', f"needs confirming: {step.needs_confirming}")
+        for topic in content.topics.values()
+        for step in topic.steps
+        if step.needs_confirming
+    ]
+
+
 def _service_where(service: Service) -> str:
     if service.file != SERVICES_FILE and service.id in ORGANISATION_SECTIONS:
         return ORGANISATION_SECTIONS[service.id]
     return f'service "{service.id}"'
+
+
+def verification_problems(service: Service, today: date) -> list[tuple[str, str]]:
+    """(level, message) for what a service's `verified` date and sources claim.
+
+    A verified date means someone checked the details on the service's own page. Details copied from the
+    project's fact sheet have not been checked there, so such an entry must say in `needs_confirming` what is
+    still to check, and must not carry a verified date.
+    """
+    problems: list[tuple[str, str]] = []
+    verified, from_fact_sheet = service.verified, any(FACT_SHEET in source.casefold() for source in service.sources)
+    if verified and today - verified > VERIFICATION_MAX_AGE:
+        problems.append(("warning", f"last verified on {verified.isoformat()}, over 12 months ago; check the details with the service"))
+    if verified and verified > today:
+        problems.append(("warning", "the verified date is in the future"))
+    if verified and from_fact_sheet:
+        problems.append(
+            (
+                "error",
+                "has a verified date, but its source is the fact sheet: a verified date means someone checked the "
+                "service's own page. Put that page in source instead of the fact sheet, or remove the date and say "
+                "in needs_confirming what is still to check",
+            )
+        )
+    elif verified and not any(source.startswith(("http://", "https://")) for source in service.sources):
+        problems.append(("error", "has a verified date but no web page in source: give the service's own page that was checked"))
+    if service.needs_confirming:
+        origin = " (taken from the fact sheet, not checked on the service's own page)" if from_fact_sheet else ""
+        problems.append(("warning", f"needs confirming{origin}: {service.needs_confirming}"))
+    elif from_fact_sheet and not verified:  # a verified date here is already an error above
+        problems.append(
+            ("error", "taken from the fact sheet and not checked on the service's own page: add needs_confirming, saying what to check")
+        )
+    elif verified is None:
+        problems.append(("warning", "no verified date: nobody has checked these details with the service yet"))
+    return problems
 
 
 def upkeep_findings(content: Content, today: date) -> list[Finding]:
@@ -264,24 +313,14 @@ def upkeep_findings(content: Content, today: date) -> list[Finding]:
     findings: list[Finding] = []
     for service in content.services.values():
         where, details = _service_where(service), service.details
-
-        def warn(message: str, service: Service = service, where: str = where) -> None:
-            findings.append(Finding("warning", service.file, where, message))
-
-        if service.verified and today - service.verified > VERIFICATION_MAX_AGE:
-            warn(f"last verified on {service.verified.isoformat()}, over 12 months ago; check the details with the service")
-        if service.verified and service.verified > today:
-            warn("the verified date is in the future")
-        if service.needs_confirming:
-            warn(f"needs confirming: {service.needs_confirming}")
-        elif service.verified is None:
-            warn("no verified date: nobody has checked these details with the service yet")
+        problems = verification_problems(service, today)
         if ("phone" in details or "text" in details) and "hours" not in details:
-            warn('no "hours": lists show the hours next to the number, so nobody rings a closed line')
+            problems.append(("warning", 'no "hours": lists show the hours next to the number, so nobody rings a closed line'))
         if "out_of_hours_phone" in details and "out_of_hours_hours" not in details:
-            warn('no "out_of_hours_hours" for the out-of-hours number')
+            problems.append(("warning", 'no "out_of_hours_hours" for the out-of-hours number'))
         if not any(key in details for key in ("phone", "text", "email", "website", "no_route")):
-            warn("no phone, text, email or website: a list would show its name with no way to reach it")
+            problems.append(("warning", "no phone, text, email or website: a list would show its name with no way to reach it"))
+        findings += [Finding(level, service.file, where, message) for level, message in problems]
     return findings
 
 

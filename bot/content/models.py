@@ -51,6 +51,7 @@ class Step:
     more: str | None = None
     buttons: tuple[Button, ...] = ()
     next_label: str | None = None
+    needs_confirming: str | None = None  # a fact in this step nobody has checked yet (the check warns)
 
 
 @dataclass(frozen=True)
