@@ -132,7 +132,7 @@ def load_topic(path: Path, root: Path) -> tuple[Topic | None, list[Finding]]:
                 more=str(more).strip() if more else None,
                 buttons=_buttons(raw.get("buttons"), where, collector),
                 next_label=str(raw["next_label"]).strip() if raw.get("next_label") else None,
-                needs_confirming=str(raw["needs_confirming"]).strip() if raw.get("needs_confirming") else None,
+                needs_confirming=str(raw.get("needs_confirming") or "").strip() or None,
             )
         )
     order = data.get("order", 999)
