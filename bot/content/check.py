@@ -44,6 +44,11 @@ REQUIRED_MESSAGES = (
 )
 
 REFERRAL_FILE = "content/referral.yml"
+MENU_PATH = "content/menu.yml"
+# The first menu: one button per group, then these two (bot/conversation.py); short enough for a phone.
+FIRST_MENU_EXTRAS = ("Talk to someone", "I need help now")
+MAX_FIRST_MENU_BUTTONS = 7
+MAX_GROUP_TOPICS = 7
 SERVICES_FILE = "content/services.yml"
 # References that name the organisation or its team, and the one that says how to reach the team.
 NAME_REFERENCES = {ORGANISATION_ID, f"{ORGANISATION_ID}.name", TEAM_ID, f"{TEAM_ID}.name"}
@@ -96,6 +101,9 @@ def text_blocks(content: Content) -> Iterator[TextBlock]:
                 yield TextBlock(topic.file, f"{where} (tell me more)", step.more)
     for message in content.messages.values():
         yield TextBlock("content/messages.yml", f'message "{message.id}"', message.text, message.buttons)
+    for group in content.menu_groups:
+        if group.text:
+            yield TextBlock(MENU_PATH, f'group "{group.id}"', group.text)
     referral = content.referral
     if referral.consent:
         yield TextBlock(REFERRAL_FILE, "consent", referral.consent)
@@ -145,6 +153,12 @@ def structural_findings(content: Content) -> list[Finding]:
                         block.where,
                         f'the button "{button.title or button.goto}" points to "{button.goto}", which does not exist',
                     )
+                )
+    for group in content.menu_groups:
+        for topic_id in group.topics:
+            if topic_id not in content.topics:
+                findings.append(
+                    Finding("error", MENU_PATH, f'group "{group.id}"', f'lists the topic "{topic_id}", which does not exist')
                 )
     for message_id in REQUIRED_MESSAGES:
         if message_id not in content.messages:
@@ -240,6 +254,7 @@ def editorial_findings(content: Content, today: date) -> list[Finding]:
             )
     findings += upkeep_findings(content, today)
     findings += unconfirmed_step_findings(content)
+    findings += menu_findings(content)
     findings += organisation_findings(content)
     findings += style_findings(content)
     return findings
@@ -253,6 +268,51 @@ def style_findings(content: Content) -> list[Finding]:
             findings.append(
                 Finding("warning", block.file, block.where, f'avoid "{avoided.phrase}": {avoided.suggestion}')
             )
+    return findings
+
+
+def menu_findings(content: Content) -> list[Finding]:
+    """The grouped menu stays short enough to scan on a phone, and every menu topic is in a group."""
+    if not content.menu_groups:
+        return []
+    findings: list[Finding] = []
+    first_menu = len(content.menu_groups) + len(content.ungrouped_menu_topics()) + len(FIRST_MENU_EXTRAS)
+    if first_menu > MAX_FIRST_MENU_BUTTONS:
+        findings.append(
+            Finding(
+                "error",
+                MENU_PATH,
+                "",
+                f"the first menu would show {first_menu} buttons; keep it to {MAX_FIRST_MENU_BUTTONS} "
+                f"(with {' and '.join(FIRST_MENU_EXTRAS)}) by using fewer groups",
+            )
+        )
+    seen: dict[str, str] = {}
+    for group in content.menu_groups:
+        where = f'group "{group.id}"'
+        if len(group.topics) > MAX_GROUP_TOPICS:
+            findings.append(
+                Finding("error", MENU_PATH, where, f"{len(group.topics)} topics; keep a group to {MAX_GROUP_TOPICS} or fewer")
+            )
+        for topic_id in group.topics:
+            topic = content.topics.get(topic_id)
+            if topic is not None and not topic.menu:
+                findings.append(Finding("error", MENU_PATH, where, f'lists "{topic_id}", which has menu: false in {topic.file}'))
+            if topic_id in seen:
+                findings.append(
+                    Finding("warning", MENU_PATH, where, f'lists "{topic_id}", which the group "{seen[topic_id]}" lists too')
+                )
+            seen.setdefault(topic_id, group.id)
+    for topic in content.ungrouped_menu_topics():
+        findings.append(
+            Finding(
+                "error",
+                topic.file,
+                "",
+                f"has menu: true but is in no group of {MENU_PATH}; add it to a group (until then the first menu "
+                "shows it on its own)",
+            )
+        )
     return findings
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.content.menu import MENU_FILE, load_menu
 from bot.content.models import Button, Content, Finding, Message, Question, ReferralWording, Service, Step, Topic
 from bot.content.organisation import load_organisation
 from bot.content.reading import Collector, read_yaml
@@ -269,5 +270,18 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
     if style_path.exists():
         avoid, found = load_avoid(style_path, _relative(style_path, root))
         findings.extend(found)
-    content = Content(services=services, topics=topics, messages=messages, referral=referral, root=root, avoid=avoid)
+    menu_groups: tuple = ()
+    menu_path = root / MENU_FILE
+    if menu_path.exists():
+        menu_groups, found = load_menu(menu_path, _relative(menu_path, root))
+        findings.extend(found)
+    content = Content(
+        services=services,
+        topics=topics,
+        messages=messages,
+        referral=referral,
+        root=root,
+        avoid=avoid,
+        menu_groups=menu_groups,
+    )
     return content, findings
