@@ -25,6 +25,16 @@ TOPIC_INTENTS = {
     "parent_wellbeing",
     "grounding",
     "other_support",
+    # added for issue 13
+    "child_arrested",
+    "police_disruption",
+    "family_threatened",
+    "fear_of_reporting",
+    "complain_professionals",
+    "school_concerns",
+    "child_mental_health",
+    "child_in_care",
+    "separated_parents",
 }
 
 
@@ -92,3 +102,20 @@ def test_safety_buttons_come_out_of_rasa_templating_as_the_content_says() -> Non
         assert logged == [], message.id
         assert [b["payload"] for b in filled.get("buttons", [])] == expected
         assert "{" not in filled["text"] or "{" in message.text
+
+
+def test_every_topic_intent_has_a_rule_that_opens_its_topic() -> None:
+    rules = yaml.safe_load((PROJECT_ROOT / "data" / "rules.yml").read_text())["rules"]
+    opening = {
+        rule["steps"][0]["intent"]
+        for rule in rules
+        if len(rule["steps"]) >= 2 and "intent" in rule["steps"][0] and rule["steps"][1].get("action") == "action_start_topic"
+    }
+    topic_intents = {topic.intent for topic in CONTENT.topics.values() if topic.intent}
+    assert topic_intents - opening == set()
+
+
+def test_every_topic_intent_has_a_test_story_in_a_parents_own_words() -> None:
+    stories = yaml.safe_load((PROJECT_ROOT / "tests" / "stories" / "test_stories.yml").read_text())["stories"]
+    typed = {step["intent"] for story in stories for step in story["steps"] if "user" in step and not step["user"].startswith("/")}
+    assert {topic.intent for topic in CONTENT.topics.values() if topic.intent} - typed == set()
