@@ -75,6 +75,20 @@ def test_a_hidden_topic_in_a_group_is_an_error_and_a_topic_in_two_groups_a_warni
     assert any(f.startswith('WARNING content/menu.yml, group "b": lists "t0", which the group "a" lists too') for f in found)
 
 
+def test_the_same_topic_twice_in_a_group_is_an_error(tmp_path: Path) -> None:
+    found = findings(write(tmp_path, {"groups": [group("a", ["t0", "t1", "t2", "t0"])]}))
+    assert 'ERROR content/menu.yml, group "a": lists the same topic twice' in found
+
+
+def test_a_broken_reference_in_a_group_text_never_goes_live(tmp_path: Path) -> None:
+    root = write(tmp_path, {"groups": [group("a", ["t0", "t1", "t2"])]})
+    store = ContentStore(root)
+    before = store.get()
+    (root / "menu.yml").write_text(yaml.safe_dump({"groups": [group("a", ["t0", "t1", "t2"], text="Call {{nobody.phone}}.")]}))
+    assert store.get() is before
+    assert any('group "a": {{nobody.phone}}' in f for f in findings(root))
+
+
 def test_a_group_text_is_checked_like_any_message(tmp_path: Path) -> None:
     root = write(tmp_path, {"groups": [group("a", ["t0", "t1", "t2"], text="Call 0808 800 5000 now. Try to stay calm. " + PLAIN)]})
     (root / "style").mkdir()

@@ -294,7 +294,9 @@ def menu_findings(content: Content) -> list[Finding]:
             findings.append(
                 Finding("error", MENU_PATH, where, f"{len(group.topics)} topics; keep a group to {MAX_GROUP_TOPICS} or fewer")
             )
-        for topic_id in group.topics:
+        if len(set(group.topics)) < len(group.topics):
+            findings.append(Finding("error", MENU_PATH, where, "lists the same topic twice"))
+        for topic_id in dict.fromkeys(group.topics):
             topic = content.topics.get(topic_id)
             if topic is not None and not topic.menu:
                 findings.append(Finding("error", MENU_PATH, where, f'lists "{topic_id}", which has menu: false in {topic.file}'))
