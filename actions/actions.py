@@ -95,7 +95,7 @@ class ActionShowMenu(ContentAction):
         return "action_show_menu"
 
     def respond(self, tracker: Tracker) -> conversation.Turn:
-        return conversation.show_menu(CONTENT.get())
+        return conversation.show_menu(CONTENT.get(), first_entity(tracker.get_latest_entity_values("group")))
 
 
 class ActionReply(ContentAction):

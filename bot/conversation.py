@@ -61,6 +61,11 @@ def open_topic_payload(goto: str) -> str:
     return "/open_topic" + json.dumps({"topic": goto}, separators=(",", ":"))
 
 
+def open_group_payload(group_id: str) -> str:
+    """The menu intent with the group to open (content/menu.yml)."""
+    return MENU + json.dumps({"group": group_id}, separators=(",", ":"))
+
+
 def _standard_buttons(*keys: str) -> list[dict[str, str]]:
     payloads = {
         "next": NEXT,
@@ -74,8 +79,16 @@ def _standard_buttons(*keys: str) -> list[dict[str, str]]:
     return [{"title": DEFAULT_LABELS[key], "payload": payloads[key]} for key in keys]
 
 
+def _topic_button(topic: Topic) -> dict[str, str]:
+    return {"title": topic.title, "payload": open_topic_payload(topic.id)}
+
+
 def topic_buttons(content: Content) -> list[dict[str, str]]:
-    return [{"title": topic.title, "payload": open_topic_payload(topic.id)} for topic in content.menu_topics()]
+    """The first menu: a button per group (then any menu topic no group lists), or the topics themselves."""
+    if not content.menu_groups:
+        return [_topic_button(topic) for topic in content.menu_topics()]
+    groups = [{"title": group.title, "payload": open_group_payload(group.id)} for group in content.menu_groups]
+    return groups + [_topic_button(topic) for topic in content.ungrouped_menu_topics()]
 
 
 def expand_buttons(buttons: tuple[Button, ...], content: Content) -> list[dict[str, str]]:
@@ -231,8 +244,14 @@ def safety_check_choices(content: Content, place: Place, ranking: Ranking) -> Tu
     return Turn([choices(content, "safety_check_choices", ranking)], place)
 
 
-def show_menu(content: Content) -> Turn:
-    return Turn([menu(content)], Place())
+def show_menu(content: Content, group_id: str | None = None) -> Turn:
+    """The first menu, or one group's topics; an unknown group gives the first menu."""
+    group = content.menu_group(group_id) if group_id else None
+    if group is None:
+        return Turn([menu(content)], Place())
+    text = render(group.text, content.services) if group.text else message(content, "menu").text
+    buttons = [_topic_button(topic) for topic in content.group_topics(group)]
+    return Turn([BotMessage(text, buttons + _standard_buttons("menu", "talk_to_someone", "help_now"))], Place())
 
 
 def resume_offer(content: Content, place: Place) -> BotMessage | None:

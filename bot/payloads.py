@@ -39,8 +39,8 @@ BUTTON_INTENTS = frozenset(
     }
 )
 # Entities a button may carry, by name.
-BUTTON_ENTITIES = frozenset({"topic", "field"})
-# A topic id, a topic/step address, or a form field name.
+BUTTON_ENTITIES = frozenset({"topic", "field", "group"})
+# A topic id, a topic/step address, a form field name, or a menu group id.
 ENTITY_VALUE = re.compile(r"^[a-z0-9_]{1,60}(?:/[a-z0-9_]{1,60})?$")
 _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]{1,40})(?P<entities>\{.{0,200}\})?$", re.DOTALL)
 

@@ -91,3 +91,27 @@ def test_the_action_server_registers_every_action_the_domain_names() -> None:
     executor.register_package("actions")
     domain_actions = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["actions"]
     assert set(executor.actions) == set(domain_actions)
+
+
+@pytest.fixture
+def grouped_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_content(tmp_path / "grouped")
+    (root / "menu.yml").write_text("groups:\n  - id: understanding\n    title: Understanding\n    topics: [grooming]\n")
+    monkeypatch.setattr(project_actions, "CONTENT", ContentStore(root))
+
+
+@pytest.mark.usefixtures("grouped_content")
+def test_the_menu_shows_groups_and_a_group_button_opens_its_topics() -> None:
+    first, _ = run(project_actions.ActionShowMenu(), tracker("menu"))
+    assert [b["payload"] for b in first[0]["buttons"]] == ['/menu{"group":"understanding"}', "/talk_to_someone", "/help_now"]
+    page, events = run(project_actions.ActionShowMenu(), tracker("menu", entities=[{"entity": "group", "value": "understanding"}]))
+    assert [b["payload"] for b in page[0]["buttons"]][0] == '/open_topic{"topic":"grooming"}'
+    assert SlotSet("current_topic", None) in events
+
+
+@pytest.mark.usefixtures("grouped_content")
+@pytest.mark.parametrize("forged", [{"nested": "x"}, ["understanding"], 7, "../understanding", "nope"])
+def test_a_forged_group_entity_gives_the_first_menu(forged: object) -> None:
+    first, _ = run(project_actions.ActionShowMenu(), tracker("menu"))
+    page, _ = run(project_actions.ActionShowMenu(), tracker("menu", entities=[{"entity": "group", "value": forged}]))
+    assert page == first

@@ -127,3 +127,66 @@ def test_real_content_passes_with_scores_for_every_step() -> None:
     scored = [s for s in readability_scores(content) if s.score is not None]
     assert scored and all(s.score >= 60 for s in scored)
     assert domain_findings(content, PROJECT_ROOT / "domain.yml") == []
+
+
+FACT_SHEET_SOURCE = "shared/reference/signposting-facts.md"
+
+
+def _one_service(**fields: object) -> dict:
+    """The test directory with its first entry changed (None removes a field)."""
+    changed = {key: value for key, value in {**SERVICES["services"][0], **fields}.items() if value is not None}
+    return {"services": [changed, SERVICES["services"][1]]}
+
+
+def test_a_verified_date_on_an_entry_taken_from_the_fact_sheet_is_an_error(tmp_path: Path) -> None:
+    claimed = _one_service(source=[FACT_SHEET_SOURCE, "https://example.org/999"])
+    content, loaded = load_content(write_content(tmp_path, services=claimed))
+    errors = [f for f in check_content(content, loaded, TODAY) if f.is_error]
+    assert [(f.where, "its source is the fact sheet" in f.message) for f in errors] == [('service "emergency"', True)]
+
+
+def test_an_entry_from_the_fact_sheet_must_say_what_needs_confirming(tmp_path: Path) -> None:
+    unchecked = _one_service(source=[FACT_SHEET_SOURCE], verified=None)
+    found = findings_for(write_content(tmp_path, services=unchecked))
+    assert any(f.startswith('ERROR content/services.yml, service "emergency": taken from the fact sheet') for f in found)
+
+
+def test_an_entry_from_the_fact_sheet_with_needs_confirming_is_a_warning_that_says_so(tmp_path: Path) -> None:
+    honest = _one_service(source=[FACT_SHEET_SOURCE.upper()], verified=None, needs_confirming="Check the number.")
+    content, loaded = load_content(write_content(tmp_path, services=honest))
+    found = check_content(content, loaded, TODAY)
+    assert [(f.level, f.message) for f in found] == [
+        ("warning", "needs confirming (taken from the fact sheet, not checked on the service's own page): Check the number.")
+    ]
+
+
+def test_a_verified_date_needs_a_web_page_as_its_source(tmp_path: Path) -> None:
+    no_page = _one_service(source=["a phone call, probably"])
+    found = findings_for(write_content(tmp_path, services=no_page))
+    assert any("has a verified date but no web page in source" in f for f in found)
+
+
+@pytest.mark.parametrize("empty", ["", "   ", None])
+def test_an_empty_needs_confirming_does_not_stand_in_for_a_verified_date(tmp_path: Path, empty: str | None) -> None:
+    blank = _one_service(verified=None, needs_confirming=empty)
+    found = findings_for(write_content(tmp_path, services=blank))
+    assert any('missing field "verified"' in f for f in found)
+
+
+def test_no_shipped_service_claims_a_check_of_its_own_page_that_the_fact_sheet_cannot_give() -> None:
+    content, _ = load_content(PROJECT_ROOT / "content")
+    for service in content.services.values():
+        from_fact_sheet = any("signposting-facts.md" in source for source in service.sources)
+        assert service.verified is None or not from_fact_sheet, service.id
+        assert service.verified or service.needs_confirming, service.id
+
+
+def test_family_rights_group_and_the_rape_crisis_line_are_listed_with_hours_and_flagged() -> None:
+    content, loaded = load_content(PROJECT_ROOT / "content")
+    warned = {f.where for f in check_content(content, loaded, TODAY) if "needs confirming" in f.message}
+    for service_id in ("family_rights_group", "rape_crisis"):
+        service = content.services[service_id]
+        assert {"phone", "hours"} <= service.details.keys()
+        assert service.verified is None and f'service "{service_id}"' in warned
+    assert "24 hours" in content.services["rape_crisis"].details["hours"]
+    assert "England" in content.services["family_rights_group"].details["about"]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+import yaml
+
 from bot import conversation
+from bot.config import PROJECT_ROOT
 from bot.content.loader import load_content
+from bot.content.store import ContentStore
 from bot.conversation import HELP_NOW, MENU, MORE, NEXT, TALK, Place
 from tests.helpers import PLAIN, topic, write_content
 
@@ -90,3 +96,114 @@ def test_menu_lists_menu_topics_in_order_plus_talk_and_help(tmp_path: Path) -> N
     assert titles[:2] == ["Grooming", "Second"]
     assert "Exercise" not in titles
     assert titles[-2:] == ["Talk to someone", "I need help now"]
+
+
+# ---- The grouped menu (content/menu.yml) -------------------------------------------------------------
+
+GROUPS = {
+    "groups": [
+        {"id": "first", "title": "First group", "text": "These are the first ones. " + PLAIN, "topics": ["second", "grooming"]},
+        {"id": "last", "title": "Last group", "topics": ["third"]},
+    ]
+}
+
+
+def grouped(tmp_path: Path, menu: dict = GROUPS, extra: list[dict] | None = None):
+    topics = [topic(), topic("second", intent="second_info", order=2), topic("third", intent="third_info", order=3)]
+    root = write_content(tmp_path, topics=topics + (extra or []))
+    (root / "menu.yml").write_text(yaml.safe_dump(menu, sort_keys=False))
+    content, findings = load_content(root)
+    return content, findings
+
+
+def test_a_grouped_menu_shows_the_groups_then_talk_and_help(tmp_path: Path) -> None:
+    content, findings = grouped(tmp_path)
+    assert [f for f in findings if f.is_error] == []
+    first = conversation.show_menu(content).messages[0]
+    assert [b["title"] for b in first.buttons] == ["First group", "Last group", "Talk to someone", "I need help now"]
+    assert first.buttons[0]["payload"] == '/menu{"group":"first"}'
+
+
+def test_a_group_lists_its_topics_in_its_own_order_with_the_way_back(tmp_path: Path) -> None:
+    content, _ = grouped(tmp_path)
+    turn = conversation.show_menu(content, "first")
+    page = turn.messages[0]
+    assert page.text.startswith("These are the first ones.")
+    assert [b["title"] for b in page.buttons] == ["Second", "Grooming", "Back to topics", "Talk to someone", "I need help now"]
+    assert payloads(page)[:2] == ['/open_topic{"topic":"second"}', '/open_topic{"topic":"grooming"}']
+    assert turn.place == Place()
+
+
+def test_a_group_without_text_uses_the_menu_message(tmp_path: Path) -> None:
+    content, _ = grouped(tmp_path)
+    assert conversation.show_menu(content, "last").messages[0].text.startswith("menu text")
+
+
+@pytest.mark.parametrize("unknown", ["nope", "", "first/second", "FIRST", "first\u200b"])
+def test_an_unknown_or_odd_group_gives_the_first_menu(tmp_path: Path, unknown: str) -> None:
+    content, _ = grouped(tmp_path)
+    assert conversation.show_menu(content, unknown).messages[0] == conversation.show_menu(content).messages[0]
+
+
+def test_a_menu_topic_no_group_lists_is_still_offered_on_the_first_menu(tmp_path: Path) -> None:
+    content, _ = grouped(tmp_path, extra=[topic("stray", intent="stray_info", order=9)])
+    titles = [b["title"] for b in conversation.show_menu(content).messages[0].buttons]
+    assert titles == ["First group", "Last group", "Stray", "Talk to someone", "I need help now"]
+
+
+def test_without_a_menu_file_the_topics_themselves_are_the_menu(tmp_path: Path) -> None:
+    content = load(tmp_path)
+    assert content.menu_groups == ()
+    assert payloads(conversation.show_menu(content).messages[0])[0] == '/open_topic{"topic":"grooming"}'
+
+
+# ---- The shipped menu: short on a phone, every topic close ---------------------------------------------
+
+SHIPPED = ContentStore(PROJECT_ROOT / "content").get()
+
+
+def tap(content, payload: str) -> conversation.Turn:
+    """What a button's payload does, as the rules and actions answer it (data/rules.yml, actions/)."""
+    intent, _, entities = payload[1:].partition("{")
+    values = json.loads("{" + entities) if entities else {}
+    if intent == "menu":
+        return conversation.show_menu(content, values.get("group"))
+    if intent == "open_topic":
+        return conversation.start_topic(content, values["topic"])
+    return conversation.Turn([], Place())  # talk to someone, help now: not a way to a topic
+
+
+def opened_within(content, taps: int) -> set[str]:
+    opened: set[str] = set()
+    frontier = [conversation.show_menu(content).messages[0]]
+    for _ in range(taps):
+        turns = [tap(content, button["payload"]) for shown in frontier for button in shown.buttons]
+        opened |= {turn.opened_topic for turn in turns if turn.opened_topic}
+        frontier = [m for turn in turns for m in turn.messages]
+    return opened
+
+
+def test_the_shipped_first_menu_fits_a_phone_and_keeps_talk_and_help() -> None:
+    first = conversation.show_menu(SHIPPED).messages[0]
+    titles = [b["title"] for b in first.buttons]
+    assert len(titles) <= 7 and titles[-2:] == ["Talk to someone", "I need help now"]
+    assert all(len(title) <= 40 for title in titles)
+    assert [b["payload"] for b in first.buttons][-2:] == [TALK, HELP_NOW]
+
+
+def test_every_shipped_menu_topic_is_at_most_two_taps_from_the_first_menu() -> None:
+    menu_topics = {topic.id for topic in SHIPPED.topics.values() if topic.menu}
+    assert len(menu_topics) >= 26
+    assert menu_topics - opened_within(SHIPPED, 2) == set()
+
+
+def test_every_shipped_topic_at_all_can_be_reached_from_the_menu() -> None:
+    """The grounding exercises (menu: false) open from the grounding topic: one tap more."""
+    assert set(SHIPPED.topics) - opened_within(SHIPPED, 3) == set()
+
+
+def test_every_shipped_group_page_fits_a_phone_with_the_way_back() -> None:
+    for group in SHIPPED.menu_groups:
+        page = conversation.show_menu(SHIPPED, group.id).messages[0]
+        assert len(page.buttons) <= 10, group.id
+        assert [b["payload"] for b in page.buttons][-3:] == [MENU, TALK, HELP_NOW]

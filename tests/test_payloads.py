@@ -20,6 +20,7 @@ SENDER = "widget-abcdef123456"
         '/open_topic{"topic":"court"}',
         '/open_topic{"topic":"grooming/what_it_is"}',
         '/referral_change{"field":"area"}',
+        '/menu{"group":"keeping_safe"}',
     ],
 )
 def test_payloads_the_buttons_send_pass_unchanged(payload: str) -> None:
@@ -37,6 +38,9 @@ def test_payloads_the_buttons_send_pass_unchanged(payload: str) -> None:
         ('/open_topic{"topic":"' + "x" * 300 + '"}', 'open_topic{"topic":"' + "x" * 300 + '"}'),
         ('/referral_change{"field":"area","preferred_name":"Sam"}', 'referral_change{"field":"area","preferred_name":"Sam"}'),
         ('/open_topic{"name":"court"}', 'open_topic{"name":"court"}'),  # an entity no button carries
+        ('/menu{"group":"../services"}', 'menu{"group":"../services"}'),  # not a group id
+        ('/menu{"group":"services","topic":"court"}', 'menu{"group":"services","topic":"court"}'),
+        ('/menu{"group":"Sérvices"}', 'menu{"group":"Sérvices"}'),
         ("//help me please", "help me please"),
         ("/ my son is missing", "my son is missing"),
     ],

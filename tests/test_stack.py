@@ -79,7 +79,8 @@ def texts(messages: list[dict]) -> str:
 def test_welcome_through_the_web_service(stack) -> None:
     reply = chat("hello")
     assert "not a person" in texts(reply) and "999" in texts(reply)
-    assert len(reply[0]["buttons"]) >= 16
+    payloads = [b["payload"] for b in reply[0]["buttons"]]  # the grouped topics menu (content/menu.yml)
+    assert len(payloads) <= 7 and payloads[0].startswith('/menu{"group":') and payloads[-1] == "/help_now"
 
 
 def test_a_topic_in_the_parents_words_then_next(stack) -> None:

@@ -212,3 +212,38 @@ def test_normalise_origin(raw: str, expected: str | None) -> None:
 def test_empty_setting_means_no_other_site() -> None:
     assert parse_allowed_origins("") == frozenset()
     assert parse_allowed_origins(" , ") == frozenset()
+
+
+async def test_the_grouped_menu_reaches_the_widget_and_a_group_button_reaches_rasa_unchanged(
+    aiohttp_client, aiohttp_server, content_copy: Path
+) -> None:
+    """The widget shows whatever buttons arrive; the relay must pass the group buttons and their payloads through."""
+    from bot import conversation
+
+    content = ContentStore(content_copy).get()
+    received: list[str] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        received.append(body["message"])
+        group = body["message"].partition('"group":"')[2].rstrip('"}') or None
+        shown = conversation.show_menu(content, group).messages[0]
+        return web.json_response([{"recipient_id": body["sender"], "text": shown.text, "buttons": shown.buttons}])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    rasa = await aiohttp_server(app)
+    settings = replace(load_settings(), rasa_url=str(rasa.make_url("")).rstrip("/"), content_dir=content_copy)
+    client = await aiohttp_client(create_app(settings))
+    own = {"Origin": f"http://{client.server.host}:{client.server.port}"}
+
+    first = await (await client.post("/api/chat", json={"sender": SENDER, "message": "/menu"}, headers=own)).json()
+    buttons = first["messages"][0]["buttons"]
+    assert [b["title"] for b in buttons] == [g.title for g in content.menu_groups] + ["Talk to someone", "I need help now"]
+    press = buttons[1]["payload"]
+    page = await (await client.post("/api/chat", json={"sender": SENDER, "message": press}, headers=own)).json()
+    assert received == ["/menu", press]
+    group = content.menu_groups[1]
+    assert [b["title"] for b in page["messages"][0]["buttons"]][: len(group.topics)] == [
+        content.topics[t].title for t in group.topics
+    ]

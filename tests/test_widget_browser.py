@@ -267,8 +267,10 @@ def test_a_conversation_with_buttons_links_and_typed_messages(stack, browser) ->
     open_widget(browser, f"{WEB}/")
     welcome = messages(browser)[0][1]
     assert "not a person" in welcome and "999" in welcome
-    assert "Who else can help" in js(browser, "return root.querySelector('.psa-log').textContent;")
+    assert "Support for you" in js(browser, "return root.querySelector('.psa-log').textContent;")
 
+    group = choose(browser, "Support for you")  # a group of the topics menu (content/menu.yml)
+    assert group and ("me", "Support for you") in messages(browser)
     first_step = choose(browser, "Who else can help")
     assert ("me", "Who else can help") in messages(browser)  # the button's title, not its payload
     assert "116 123" in first_step
@@ -344,7 +346,7 @@ def test_keyboard_alone_reaches_every_control_with_a_visible_focus(stack, deskto
         "Help now",
         "Exit this page",
         "Conversation",
-        "How grooming works",
+        "What is happening to my child",  # the first group of the topics menu
         "psa-input",
         "Send",
         "Clear chat",
@@ -353,10 +355,10 @@ def test_keyboard_alone_reaches_every_control_with_a_visible_focus(stack, deskto
         assert control in seen, (control, seen)
 
     # choose a reply with the keyboard: focus stays on it, and the answer arrives
-    reply_button(desktop, "Looking after yourself").send_keys(Keys.ENTER)
+    reply_button(desktop, "Support for you").send_keys(Keys.ENTER)
     wait_for_reply(desktop, 1)
-    assert focused(desktop)["text"] == "Looking after yourself"
-    assert ("me", "Looking after yourself") in messages(desktop)
+    assert focused(desktop)["text"] == "Support for you"
+    assert ("me", "Support for you") in messages(desktop)
     # Escape closes the chat and gives focus back to the button that opens it
     shown = messages(desktop)
     ActionChains(desktop).send_keys(Keys.ESCAPE).perform()
@@ -390,7 +392,7 @@ def test_the_log_announces_only_new_messages(stack, browser) -> None:
 def test_no_serious_accessibility_problems_axe(stack, desktop, browser, axe_script: str) -> None:
     found = {}
     open_widget(desktop, f"{WEB}/")
-    choose(desktop, "Looking after yourself")
+    choose(desktop, "Support for you")
     found["desktop-chat"] = run_axe(desktop, axe_script, "widget-desktop-chat")
     element(desktop, ".psa-help-button[aria-controls='psa-help']").click()
     element(desktop, "[aria-controls='psa-safety']").click()
@@ -453,6 +455,7 @@ def _nothing_lost(driver, width: int) -> None:
 
 def test_320_px_wide_and_200_percent_zoom_lose_nothing(stack, desktop) -> None:
     open_widget(desktop, f"{WEB}/")
+    choose(desktop, "Support for you")
     choose(desktop, "Who else can help")
     element(desktop, ".psa-help-button[aria-controls='psa-help']").click()
 

@@ -19,6 +19,8 @@ MAX_BUBBLE_CHARS = 600
 MIN_READING_EASE = 60.0
 MIN_WORDS_FOR_READABILITY = 12
 VERIFICATION_MAX_AGE = timedelta(days=365)
+# A source naming the project's fact sheet: details copied from it, not checked on the service's own page.
+FACT_SHEET = "signposting-facts.md"
 
 # Messages the assistant's actions rely on (see bot/conversation.py).
 REQUIRED_MESSAGES = (
@@ -42,6 +44,11 @@ REQUIRED_MESSAGES = (
 )
 
 REFERRAL_FILE = "content/referral.yml"
+MENU_PATH = "content/menu.yml"
+# The first menu: one button per group, then these two (bot/conversation.py); short enough for a phone.
+FIRST_MENU_EXTRAS = ("Talk to someone", "I need help now")
+MAX_FIRST_MENU_BUTTONS = 7
+MAX_GROUP_TOPICS = 7
 SERVICES_FILE = "content/services.yml"
 # References that name the organisation or its team, and the one that says how to reach the team.
 NAME_REFERENCES = {ORGANISATION_ID, f"{ORGANISATION_ID}.name", TEAM_ID, f"{TEAM_ID}.name"}
@@ -94,6 +101,9 @@ def text_blocks(content: Content) -> Iterator[TextBlock]:
                 yield TextBlock(topic.file, f"{where} (tell me more)", step.more)
     for message in content.messages.values():
         yield TextBlock("content/messages.yml", f'message "{message.id}"', message.text, message.buttons)
+    for group in content.menu_groups:
+        if group.text:
+            yield TextBlock(MENU_PATH, f'group "{group.id}"', group.text)
     referral = content.referral
     if referral.consent:
         yield TextBlock(REFERRAL_FILE, "consent", referral.consent)
@@ -143,6 +153,12 @@ def structural_findings(content: Content) -> list[Finding]:
                         block.where,
                         f'the button "{button.title or button.goto}" points to "{button.goto}", which does not exist',
                     )
+                )
+    for group in content.menu_groups:
+        for topic_id in group.topics:
+            if topic_id not in content.topics:
+                findings.append(
+                    Finding("error", MENU_PATH, f'group "{group.id}"', f'lists the topic "{topic_id}", which does not exist')
                 )
     for message_id in REQUIRED_MESSAGES:
         if message_id not in content.messages:
@@ -237,6 +253,8 @@ def editorial_findings(content: Content, today: date) -> list[Finding]:
                 )
             )
     findings += upkeep_findings(content, today)
+    findings += unconfirmed_step_findings(content)
+    findings += menu_findings(content)
     findings += organisation_findings(content)
     findings += style_findings(content)
     return findings
@@ -253,10 +271,103 @@ def style_findings(content: Content) -> list[Finding]:
     return findings
 
 
+def menu_findings(content: Content) -> list[Finding]:
+    """The grouped menu stays short enough to scan on a phone, and every menu topic is in a group."""
+    if not content.menu_groups:
+        return []
+    findings: list[Finding] = []
+    first_menu = len(content.menu_groups) + len(content.ungrouped_menu_topics()) + len(FIRST_MENU_EXTRAS)
+    if first_menu > MAX_FIRST_MENU_BUTTONS:
+        findings.append(
+            Finding(
+                "error",
+                MENU_PATH,
+                "",
+                f"the first menu would show {first_menu} buttons; keep it to {MAX_FIRST_MENU_BUTTONS} "
+                f"(with {' and '.join(FIRST_MENU_EXTRAS)}) by using fewer groups",
+            )
+        )
+    seen: dict[str, str] = {}
+    for group in content.menu_groups:
+        where = f'group "{group.id}"'
+        if len(group.topics) > MAX_GROUP_TOPICS:
+            findings.append(
+                Finding("error", MENU_PATH, where, f"{len(group.topics)} topics; keep a group to {MAX_GROUP_TOPICS} or fewer")
+            )
+        if len(set(group.topics)) < len(group.topics):
+            findings.append(Finding("error", MENU_PATH, where, "lists the same topic twice"))
+        for topic_id in dict.fromkeys(group.topics):
+            topic = content.topics.get(topic_id)
+            if topic is not None and not topic.menu:
+                findings.append(Finding("error", MENU_PATH, where, f'lists "{topic_id}", which has menu: false in {topic.file}'))
+            if topic_id in seen:
+                findings.append(
+                    Finding("warning", MENU_PATH, where, f'lists "{topic_id}", which the group "{seen[topic_id]}" lists too')
+                )
+            seen.setdefault(topic_id, group.id)
+    for topic in content.ungrouped_menu_topics():
+        findings.append(
+            Finding(
+                "error",
+                topic.file,
+                "",
+                f"has menu: true but is in no group of {MENU_PATH}; add it to a group (until then the first menu "
+                "shows it on its own)",
+            )
+        )
+    return findings
+
+
+def unconfirmed_step_findings(content: Content) -> list[Finding]:
+    """A warning for each step that says a fact in it still needs checking against a source."""
+    return [
+        Finding("warning", topic.file, f'step "{step.id}"', f"needs confirming: {step.needs_confirming}")
+        for topic in content.topics.values()
+        for step in topic.steps
+        if step.needs_confirming
+    ]
+
+
 def _service_where(service: Service) -> str:
     if service.file != SERVICES_FILE and service.id in ORGANISATION_SECTIONS:
         return ORGANISATION_SECTIONS[service.id]
     return f'service "{service.id}"'
+
+
+def verification_problems(service: Service, today: date) -> list[tuple[str, str]]:
+    """(level, message) for what a service's `verified` date and sources claim.
+
+    A verified date means someone checked the details on the service's own page. Details copied from the
+    project's fact sheet have not been checked there, so such an entry must say in `needs_confirming` what is
+    still to check, and must not carry a verified date.
+    """
+    problems: list[tuple[str, str]] = []
+    verified, from_fact_sheet = service.verified, any(FACT_SHEET in source.casefold() for source in service.sources)
+    if verified and today - verified > VERIFICATION_MAX_AGE:
+        problems.append(("warning", f"last verified on {verified.isoformat()}, over 12 months ago; check the details with the service"))
+    if verified and verified > today:
+        problems.append(("warning", "the verified date is in the future"))
+    if verified and from_fact_sheet:
+        problems.append(
+            (
+                "error",
+                "has a verified date, but its source is the fact sheet: a verified date means someone checked the "
+                "service's own page. Put that page in source instead of the fact sheet, or remove the date and say "
+                "in needs_confirming what is still to check",
+            )
+        )
+    elif verified and not any(source.startswith(("http://", "https://")) for source in service.sources):
+        problems.append(("error", "has a verified date but no web page in source: give the service's own page that was checked"))
+    if service.needs_confirming:
+        origin = " (taken from the fact sheet, not checked on the service's own page)" if from_fact_sheet else ""
+        problems.append(("warning", f"needs confirming{origin}: {service.needs_confirming}"))
+    elif from_fact_sheet and not verified:  # a verified date here is already an error above
+        problems.append(
+            ("error", "taken from the fact sheet and not checked on the service's own page: add needs_confirming, saying what to check")
+        )
+    elif verified is None:
+        problems.append(("warning", "no verified date: nobody has checked these details with the service yet"))
+    return problems
 
 
 def upkeep_findings(content: Content, today: date) -> list[Finding]:
@@ -264,24 +375,14 @@ def upkeep_findings(content: Content, today: date) -> list[Finding]:
     findings: list[Finding] = []
     for service in content.services.values():
         where, details = _service_where(service), service.details
-
-        def warn(message: str, service: Service = service, where: str = where) -> None:
-            findings.append(Finding("warning", service.file, where, message))
-
-        if service.verified and today - service.verified > VERIFICATION_MAX_AGE:
-            warn(f"last verified on {service.verified.isoformat()}, over 12 months ago; check the details with the service")
-        if service.verified and service.verified > today:
-            warn("the verified date is in the future")
-        if service.needs_confirming:
-            warn(f"needs confirming: {service.needs_confirming}")
-        elif service.verified is None:
-            warn("no verified date: nobody has checked these details with the service yet")
+        problems = verification_problems(service, today)
         if ("phone" in details or "text" in details) and "hours" not in details:
-            warn('no "hours": lists show the hours next to the number, so nobody rings a closed line')
+            problems.append(("warning", 'no "hours": lists show the hours next to the number, so nobody rings a closed line'))
         if "out_of_hours_phone" in details and "out_of_hours_hours" not in details:
-            warn('no "out_of_hours_hours" for the out-of-hours number')
+            problems.append(("warning", 'no "out_of_hours_hours" for the out-of-hours number'))
         if not any(key in details for key in ("phone", "text", "email", "website", "no_route")):
-            warn("no phone, text, email or website: a list would show its name with no way to reach it")
+            problems.append(("warning", "no phone, text, email or website: a list would show its name with no way to reach it"))
+        findings += [Finding(level, service.file, where, message) for level, message in problems]
     return findings
 
 

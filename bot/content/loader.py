@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.content.menu import MENU_FILE, load_menu
 from bot.content.models import Button, Content, Finding, Message, Question, ReferralWording, Service, Step, Topic
 from bot.content.organisation import load_organisation
 from bot.content.reading import Collector, read_yaml
@@ -66,10 +67,15 @@ def load_services(path: Path, root: Path) -> tuple[dict[str, Service], list[Find
         if not sources:
             collector.error(where, 'missing field "source" (the page the details came from)')
             sources = []
+        needs_confirming = str(entry.get("needs_confirming") or "").strip() or None
         verified = entry.get("verified")
-        if verified is None:
-            collector.error(where, 'missing field "verified" (the date the details were last checked)')
-        elif not isinstance(verified, date):
+        if verified is None and not needs_confirming:
+            collector.error(
+                where,
+                'missing field "verified" (the date someone checked the details on the service\'s own page), '
+                'or "needs_confirming" (what is still to be checked)',
+            )
+        elif verified is not None and not isinstance(verified, date):
             collector.error(where, '"verified" should be a date written as YYYY-MM-DD')
             verified = None
         if service_id in services:
@@ -85,7 +91,7 @@ def load_services(path: Path, root: Path) -> tuple[dict[str, Service], list[Find
             tags=tuple(str(tag) for tag in entry.get("tags") or ()),
             sources=tuple(str(s) for s in sources),
             verified=verified,
-            needs_confirming=(str(entry["needs_confirming"]) if entry.get("needs_confirming") else None),
+            needs_confirming=needs_confirming,
         )
     return services, collector.findings
 
@@ -127,6 +133,7 @@ def load_topic(path: Path, root: Path) -> tuple[Topic | None, list[Finding]]:
                 more=str(more).strip() if more else None,
                 buttons=_buttons(raw.get("buttons"), where, collector),
                 next_label=str(raw["next_label"]).strip() if raw.get("next_label") else None,
+                needs_confirming=str(raw.get("needs_confirming") or "").strip() or None,
             )
         )
     order = data.get("order", 999)
@@ -263,5 +270,18 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
     if style_path.exists():
         avoid, found = load_avoid(style_path, _relative(style_path, root))
         findings.extend(found)
-    content = Content(services=services, topics=topics, messages=messages, referral=referral, root=root, avoid=avoid)
+    menu_groups: tuple = ()
+    menu_path = root / MENU_FILE
+    if menu_path.exists():
+        menu_groups, found = load_menu(menu_path, _relative(menu_path, root))
+        findings.extend(found)
+    content = Content(
+        services=services,
+        topics=topics,
+        messages=messages,
+        referral=referral,
+        root=root,
+        avoid=avoid,
+        menu_groups=menu_groups,
+    )
     return content, findings

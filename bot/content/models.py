@@ -51,6 +51,7 @@ class Step:
     more: str | None = None
     buttons: tuple[Button, ...] = ()
     next_label: str | None = None
+    needs_confirming: str | None = None  # a fact in this step nobody has checked yet (the check warns)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,16 @@ class AvoidPhrase:
 
 
 @dataclass(frozen=True)
+class MenuGroup:
+    """A button on the first topics menu that opens a short list of topics (content/menu.yml)."""
+
+    id: str
+    title: str
+    topics: tuple[str, ...]  # topic ids, in the order the group lists them
+    text: str | None = None  # said above the group's topics; the "menu" message's text where none is set
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything loaded from the content folder."""
 
@@ -127,9 +138,22 @@ class Content:
     referral: ReferralWording = field(default_factory=ReferralWording)
     root: Path = Path(".")
     avoid: tuple[AvoidPhrase, ...] = ()  # phrases the content check warns about
+    menu_groups: tuple[MenuGroup, ...] = ()  # empty: the first menu lists the menu topics themselves
 
     def menu_topics(self) -> list[Topic]:
         return sorted((t for t in self.topics.values() if t.menu), key=lambda t: (t.order, t.id))
+
+    def menu_group(self, group_id: str) -> MenuGroup | None:
+        return next((group for group in self.menu_groups if group.id == group_id), None)
+
+    def group_topics(self, group: MenuGroup) -> list[Topic]:
+        """The group's topics that exist, in the group's order."""
+        return [self.topics[topic_id] for topic_id in group.topics if topic_id in self.topics]
+
+    def ungrouped_menu_topics(self) -> list[Topic]:
+        """Menu topics no group lists: the first menu still offers them, and the content check says so."""
+        grouped = {topic_id for group in self.menu_groups for topic_id in group.topics}
+        return [topic for topic in self.menu_topics() if topic.id not in grouped]
 
     def topic_for_intent(self, intent: str) -> Topic | None:
         for topic in self.topics.values():
