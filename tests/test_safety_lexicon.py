@@ -215,3 +215,19 @@ def test_a_child_missing_now_is_caught_even_beside_talk_of_habits(message: str) 
 )
 def test_habits_and_general_questions_are_left_to_the_topics(message: str) -> None:
     assert top(message) not in ("missing_now", "danger_now")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "police have taken my 15 year old in for questioning",
+        "the police have taken my son to the station and they wont tell me anything",
+        "officers took my daughter in for an interview under caution",
+    ],
+)
+def test_the_police_taking_a_child_in_is_left_to_the_arrested_topic(message: str) -> None:
+    assert top(message) is None
+
+
+def test_a_child_taken_by_someone_else_is_still_danger_now_beside_the_police() -> None:
+    assert top("they have taken my son and the police are looking") == "danger_now"
