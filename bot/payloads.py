@@ -23,6 +23,7 @@ from bot.safety.intents import SAFETY_INTENTS
 # Intents that the assistant's buttons carry (bot/conversation.py, bot/handoff/form.py, content/).
 BUTTON_INTENTS = frozenset(
     {
+        "greet",  # the widget's own first message, for the welcome
         "open_topic",
         "topic_next",
         "topic_more",

@@ -68,3 +68,21 @@ def test_a_lone_slash_is_an_empty_message() -> None:
 )
 def test_entity_values_are_short_plain_strings(values: list[object], allowed: set[str] | None, expected: str | None) -> None:
     assert first_entity(values, allowed) == expected
+
+
+def test_every_payload_the_assistant_offers_passes_the_relay_unchanged() -> None:
+    from bot import conversation
+    from bot.config import PROJECT_ROOT
+    from bot.content.store import ContentStore
+    from bot.handoff import form
+
+    content = ContentStore(PROJECT_ROOT / "content").get()
+    offered = [conversation.message(content, message_id) for message_id in content.messages]
+    offered += [conversation.menu(content)]
+    for topic in content.topics.values():
+        offered += [conversation.start_topic(content, f"{topic.id}/{step.id}").messages[0] for step in topic.steps]
+    offered += [form.consent(content), form.resume_offer(content), form.review(content, {}), form.change_choices(content, {})]
+    payloads = {button["payload"] for message in offered for button in message.buttons if button["payload"].startswith("/")}
+    payloads |= {"/greet"}  # what the widget sends when it opens (bot/web/static/widget.js)
+    assert len(payloads) > 30
+    assert sorted(p for p in payloads if typed_message(p) != p) == []

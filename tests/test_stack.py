@@ -125,6 +125,7 @@ needs_eval = pytest.mark.skipif(not BEHAVIOURS, reason="../shared/eval/behaviour
 
 FIRST_SET_RIGHT_HELP, FIRST_SET_ALARMS = 100, 8  # of 120 and 80
 SECOND_SET_RIGHT_HELP, SECOND_SET_ALARMS = 115, 12  # of 144 and 140
+TOPIC_FLOORS = (130, 140)  # of 178: right topic first, first or among the choices
 
 
 def first_sentence(text: str) -> str:
@@ -214,6 +215,38 @@ def test_danger_worded_in_ways_nobody_tuned_for_still_gets_the_right_help_first(
     least_right, most_alarms = CHALLENGE_FLOORS[name]
     assert right >= least_right
     assert alarms <= most_alarms
+
+
+# The second set's 178 ordinary topic questions, through the running assistant: the right topic first,
+# or among the choices offered when the assistant is unsure. Floors a little under docs/results.md.
+TOPICS_RIGHT_FIRST_AT_LEAST = TOPIC_FLOORS[0]
+TOPICS_FIRST_OR_OFFERED_AT_LEAST = TOPIC_FLOORS[1]
+
+
+def test_ordinary_topic_questions_nobody_tuned_for_reach_their_topic(stack, content_copy: Path) -> None:
+    from bot import conversation
+    from bot.content.store import ContentStore
+    from bot.evaluation.challenge import TALK_TO_SOMEONE, topic_questions
+
+    content = ContentStore(content_copy).get()
+    right, offered = 0, 0
+    for index, (text, topic_id) in enumerate(topic_questions()):
+        reply = chat(text, sender=f"topic-question-{index}")
+        if topic_id == TALK_TO_SOMEONE:
+            first = "not an emergency service" in texts(reply)
+            choice = any(b["payload"] == conversation.TALK for m in reply for b in m["buttons"])
+        else:
+            first = conversation.start_topic(content, topic_id).messages[0].text == reply[0]["text"]
+            payload = conversation.open_topic_payload(topic_id)
+            choice = any(b["payload"] == payload for m in reply for b in m["buttons"]) and (
+                is_check_question(reply) or "Is it one of these" in texts(reply)
+            )
+        right += first
+        offered += first or choice
+    total = len(topic_questions())
+    print(f"topic questions through the stack: right topic first {right}/{total}, first or offered {offered}/{total}")
+    assert right >= TOPICS_RIGHT_FIRST_AT_LEAST
+    assert offered >= TOPICS_FIRST_OR_OFFERED_AT_LEAST
 
 
 def test_danger_inside_a_topic_comes_first_then_offers_the_way_back(stack) -> None:
