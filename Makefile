@@ -29,6 +29,7 @@ validate:
 
 lint:
 	$(PY) -m ruff check bot actions tests scripts
+	.venv/bin/lint-imports --no-cache
 
 pytest:
 	$(PY) -m pytest -q

@@ -17,7 +17,7 @@ from bot.handoff import form as referral_form
 from bot.payloads import first_entity
 from bot.safety.records import INTERRUPTING, safety_record, with_record
 
-CONTENT = ContentStore(load_settings().content_dir)
+CONTENT = ContentStore(load_settings().content_dir, referral_form.REFERRAL_NEEDS)
 REFERRAL_FORM = "referral_form"
 
 

@@ -15,10 +15,11 @@ def content_check(args: argparse.Namespace) -> int:
     from bot.content.check import check_content, readability_scores
     from bot.content.domain_sync import domain_findings
     from bot.content.loader import load_content
+    from bot.handoff.form import REFERRAL_NEEDS
 
     settings = load_settings()
     content, load_findings = load_content(settings.content_dir)
-    findings = check_content(content, load_findings, date.today())
+    findings = check_content(content, load_findings, date.today(), REFERRAL_NEEDS)
     findings += domain_findings(content, PROJECT_ROOT / "domain.yml")
     if not args.quiet:
         print("Reading ease (Flesch, 60 or more needed) and length per message:")
@@ -240,8 +241,8 @@ def _new_password(args: argparse.Namespace) -> str | None:
 
 
 def staff_add(args: argparse.Namespace) -> int:
+    from bot.accounts.staff import AccountError, Passwords, add_account
     from bot.storage.staff_repository import AccountExists
-    from bot.web.staff.accounts import AccountError, Passwords, add_account
 
     password = _new_password(args)
     if password is None:
@@ -256,7 +257,7 @@ def staff_add(args: argparse.Namespace) -> int:
 
 
 def _set_active(args: argparse.Namespace, active: bool) -> int:
-    from bot.web.staff.accounts import normalise_username
+    from bot.accounts.staff import normalise_username
 
     username = normalise_username(args.username) or args.username
     if not _staff_accounts().set_active(username, active, actor="cli"):
@@ -275,7 +276,7 @@ def staff_enable(args: argparse.Namespace) -> int:
 
 
 def staff_reset_password(args: argparse.Namespace) -> int:
-    from bot.web.staff.accounts import AccountError, Passwords, normalise_username, reset_password
+    from bot.accounts.staff import AccountError, Passwords, normalise_username, reset_password
 
     accounts = _staff_accounts()
     username = normalise_username(args.username) or args.username

@@ -6,40 +6,26 @@ the result, so the conversation logic is tested without a Rasa server.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from bot.content.models import Button, Content, Topic
+from bot.content.buttons import (  # noqa: F401 (the conversation's own vocabulary, re-exported for the actions)
+    DEFAULT_LABELS,
+    HELP_NOW,
+    MENU,
+    MORE,
+    NEXT,
+    TALK,
+    BotMessage,
+    expand_buttons,
+    open_group_payload,
+    open_topic_payload,
+    standard_buttons,
+    topic_button,
+    topic_buttons,
+)
+from bot.content.models import Content, Topic
 from bot.content.render import render
-from bot.safety.intents import SAFETY_INTENTS
-
-# Payloads sent by buttons. Intents and entities are declared in domain.yml.
-NEXT = "/topic_next"
-MORE = "/topic_more"
-MENU = "/menu"
-TALK = "/talk_to_someone"
-HELP_NOW = "/help_now"
-
-DEFAULT_LABELS = {
-    "next": "Next",
-    "more": "Tell me more",
-    "menu": "Back to topics",
-    "talk_to_someone": "Talk to someone",
-    "help_now": "I need help now",
-    "something_else": "Something else",
-    # The "yes" to a check question: the full safety reply.
-    "danger_now": "Yes, someone is in danger now",
-    "missing_now": "Yes, my child is missing now",
-    "parent_crisis": "Yes, I feel like that",
-    "confront_perpetrator": "Yes, I'm thinking of it",
-}
-
-
-@dataclass(frozen=True)
-class BotMessage:
-    text: str
-    buttons: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -57,55 +43,6 @@ class Turn:
     opened_topic: str | None = None  # set when a topic was started, for the "topics looked at" list
 
 
-def open_topic_payload(goto: str) -> str:
-    return "/open_topic" + json.dumps({"topic": goto}, separators=(",", ":"))
-
-
-def open_group_payload(group_id: str) -> str:
-    """The menu intent with the group to open (content/menu.yml)."""
-    return MENU + json.dumps({"group": group_id}, separators=(",", ":"))
-
-
-def _standard_buttons(*keys: str) -> list[dict[str, str]]:
-    payloads = {
-        "next": NEXT,
-        "more": MORE,
-        "menu": MENU,
-        "talk_to_someone": TALK,
-        "help_now": HELP_NOW,
-        "something_else": MENU,
-        **{intent: "/" + intent for intent in SAFETY_INTENTS},
-    }
-    return [{"title": DEFAULT_LABELS[key], "payload": payloads[key]} for key in keys]
-
-
-def _topic_button(topic: Topic) -> dict[str, str]:
-    return {"title": topic.title, "payload": open_topic_payload(topic.id)}
-
-
-def topic_buttons(content: Content) -> list[dict[str, str]]:
-    """The first menu: a button per group (then any menu topic no group lists), or the topics themselves."""
-    if not content.menu_groups:
-        return [_topic_button(topic) for topic in content.menu_topics()]
-    groups = [{"title": group.title, "payload": open_group_payload(group.id)} for group in content.menu_groups]
-    return groups + [_topic_button(topic) for topic in content.ungrouped_menu_topics()]
-
-
-def expand_buttons(buttons: tuple[Button, ...], content: Content) -> list[dict[str, str]]:
-    expanded: list[dict[str, str]] = []
-    for button in buttons:
-        if button.goto == "topics":
-            expanded.extend(topic_buttons(content))
-        elif button.goto in DEFAULT_LABELS:
-            standard = _standard_buttons(button.goto)[0]
-            expanded.append({"title": button.title or standard["title"], "payload": standard["payload"]})
-        else:
-            target = content.topics.get(button.goto.partition("/")[0])
-            title = button.title or (target.title if target else button.goto)
-            expanded.append({"title": title, "payload": open_topic_payload(button.goto)})
-    return expanded
-
-
 def message(content: Content, message_id: str) -> BotMessage:
     """A message from messages.yml with its buttons."""
     entry = content.messages[message_id]
@@ -114,7 +51,7 @@ def message(content: Content, message_id: str) -> BotMessage:
 
 def menu(content: Content) -> BotMessage:
     entry = message(content, "menu")
-    extra = [b for b in _standard_buttons("talk_to_someone", "help_now") if b not in entry.buttons]
+    extra = [b for b in standard_buttons("talk_to_someone", "help_now") if b not in entry.buttons]
     return BotMessage(entry.text, entry.buttons + extra)
 
 
@@ -126,8 +63,8 @@ def _step_message(content: Content, topic: Topic, index: int, *, show_more: bool
     if not is_last:
         buttons += [{"title": step.next_label or DEFAULT_LABELS["next"], "payload": NEXT}]
     if step.more and not show_more:
-        buttons += _standard_buttons("more")
-    buttons += _standard_buttons("menu", "talk_to_someone", "help_now")
+        buttons += standard_buttons("more")
+    buttons += standard_buttons("menu", "talk_to_someone", "help_now")
     return BotMessage(render(text, content.services), buttons)
 
 
@@ -163,7 +100,7 @@ def next_step(content: Content, place: Place) -> Turn:
     if index + 1 >= len(topic.steps):
         end = message(content, "topic_end")
         return Turn(
-            [BotMessage(end.text, end.buttons or _standard_buttons("menu", "talk_to_someone", "help_now"))], Place()
+            [BotMessage(end.text, end.buttons or standard_buttons("menu", "talk_to_someone", "help_now"))], Place()
         )
     return Turn([_step_message(content, topic, index + 1, show_more=False)], Place(topic.id, topic.steps[index + 1].id))
 
@@ -229,7 +166,7 @@ def choices(content: Content, message_id: str, ranking: Ranking) -> BotMessage:
     """A message from messages.yml, then the likeliest topics, "Something else" and "Talk to someone"."""
     entry = message(content, message_id)
     offered = [{"title": topic.title, "payload": open_topic_payload(topic.id)} for topic in likely_topics(content, ranking)]
-    return BotMessage(entry.text, entry.buttons + offered + _standard_buttons("something_else", "talk_to_someone"))
+    return BotMessage(entry.text, entry.buttons + offered + standard_buttons("something_else", "talk_to_someone"))
 
 
 def fallback(content: Content, place: Place, ranking: Ranking = ()) -> Turn:
@@ -250,8 +187,8 @@ def show_menu(content: Content, group_id: str | None = None) -> Turn:
     if group is None:
         return Turn([menu(content)], Place())
     text = render(group.text, content.services) if group.text else message(content, "menu").text
-    buttons = [_topic_button(topic) for topic in content.group_topics(group)]
-    return Turn([BotMessage(text, buttons + _standard_buttons("menu", "talk_to_someone", "help_now"))], Place())
+    buttons = [topic_button(topic) for topic in content.group_topics(group)]
+    return Turn([BotMessage(text, buttons + standard_buttons("menu", "talk_to_someone", "help_now"))], Place())
 
 
 def resume_offer(content: Content, place: Place) -> BotMessage | None:

@@ -42,3 +42,20 @@ def test_no_valid_content_at_all_raises(tmp_path: Path) -> None:
     (root / "services.yml").write_text("services: [")
     with pytest.raises(ContentUnavailable):
         ContentStore(root).get()
+
+
+def test_an_edit_that_drops_a_referral_question_is_refused_where_the_hand_off_needs_it(tmp_path: Path) -> None:
+    import yaml
+
+    from bot.handoff.form import REFERRAL_NEEDS
+
+    root = write_content(tmp_path)
+    store = ContentStore(root, REFERRAL_NEEDS)
+    assert "child_age" in store.get().referral.questions
+    path = root / "referral.yml"
+    wording = yaml.safe_load(path.read_text())
+    del wording["questions"]["child_age"]
+    path.write_text(yaml.safe_dump(wording))
+    touch_later(path)
+    assert "child_age" in store.get().referral.questions  # parents keep the last good wording
+    assert any('question "child_age"' in str(p) for p in store.last_problems)

@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
+from bot.accounts.staff import Passwords, add_account
 from bot.config import load_settings
 from bot.storage.crypto import Cipher, generate_key
 from bot.storage.migrate import upgrade
@@ -30,7 +31,6 @@ from bot.storage.repository import ReferralStore, make_engine
 from bot.storage.staff_repository import StaffRepository
 from bot.web.app import create_app
 from bot.web.staff import STAFF, StaffContext
-from bot.web.staff.accounts import Passwords, add_account
 from bot.web.staff.present import UK
 from tests.test_staff_repository import NOW, Clock, save
 

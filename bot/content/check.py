@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import textstat
 
-from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding, Service
+from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding, ReferralNeeds, Service
 from bot.content.organisation import ORGANISATION_ID, TEAM_ID
 from bot.content.organisation import SECTIONS as ORGANISATION_SECTIONS
 from bot.content.render import BrokenReference, references_in, render, resolve, without_references
@@ -135,8 +135,11 @@ def _button_target_exists(goto: str, content: Content) -> bool:
     return not step_id or topic.step_index(step_id) is not None
 
 
-def structural_findings(content: Content) -> list[Finding]:
-    """Problems that would make a message wrong or a button dead: these block a live reload."""
+def structural_findings(content: Content, needs: ReferralNeeds | None = None) -> list[Finding]:
+    """Problems that would make a message wrong or a button dead: these block a live reload.
+
+    `needs`: the questions and re-asks the self-referral must find worded (from the hand-off).
+    """
     findings: list[Finding] = []
     for block in text_blocks(content):
         for reference in references_in(block.raw):
@@ -163,7 +166,7 @@ def structural_findings(content: Content) -> list[Finding]:
     for message_id in REQUIRED_MESSAGES:
         if message_id not in content.messages:
             findings.append(Finding("error", "content/messages.yml", "", f'missing message "{message_id}"'))
-    findings += _referral_findings(content)
+    findings += _referral_findings(content, needs)
     intents: dict[str, str] = {}
     for topic in content.topics.values():
         if topic.intent and topic.intent in intents:
@@ -180,14 +183,13 @@ def structural_findings(content: Content) -> list[Finding]:
     return findings
 
 
-def _referral_findings(content: Content) -> list[Finding]:
+def _referral_findings(content: Content, needs: ReferralNeeds | None) -> list[Finding]:
     """Every question the form asks, every re-ask it may need and every step have wording."""
-    from bot.handoff.summary import FIELD_ORDER
-    from bot.handoff.validation import ERROR_CODES
-
     referral = content.referral
-    missing = [f'question "{name}"' for name in (*FIELD_ORDER, "include_transcript") if name not in referral.questions]
-    missing += [f're_ask "{code}"' for code in sorted(ERROR_CODES) if code not in referral.re_ask]
+    missing = []
+    if needs is not None:
+        missing += [f'question "{name}"' for name in needs.questions if name not in referral.questions]
+        missing += [f're_ask "{code}"' for code in sorted(needs.re_ask_codes) if code not in referral.re_ask]
     missing += [f'message "{name}"' for name in REQUIRED_REFERRAL_MESSAGES if name not in referral.messages]
     if not referral.consent:
         missing.append("consent")
@@ -427,5 +429,7 @@ def organisation_findings(content: Content) -> list[Finding]:
     return findings
 
 
-def check_content(content: Content, load_findings: list[Finding], today: date) -> list[Finding]:
-    return load_findings + structural_findings(content) + editorial_findings(content, today)
+def check_content(
+    content: Content, load_findings: list[Finding], today: date, needs: ReferralNeeds | None = None
+) -> list[Finding]:
+    return load_findings + structural_findings(content, needs) + editorial_findings(content, today)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.content.buttons import expand_buttons
 from bot.content.models import Content, Finding
 from bot.content.render import render
-from bot.conversation import expand_buttons
 
 BEGIN = "  # BEGIN GENERATED RESPONSES: edit content/messages.yml, then run `make sync-domain`"
 END = "  # END GENERATED RESPONSES"

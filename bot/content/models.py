@@ -160,3 +160,12 @@ class Content:
             if topic.intent == intent:
                 return topic
         return None
+
+
+@dataclass(frozen=True)
+class ReferralNeeds:
+    """What the self-referral needs worded in content/referral.yml, told to the content check by the
+    hand-off (bot.handoff.form.REFERRAL_NEEDS), so the content layer never imports the hand-off."""
+
+    questions: tuple[str, ...]
+    re_ask_codes: frozenset[str]

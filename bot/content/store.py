@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.content.check import structural_findings
 from bot.content.loader import load_content
-from bot.content.models import Content, Finding
+from bot.content.models import Content, Finding, ReferralNeeds
 from bot.content.style import STYLE_FILE
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,9 @@ def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
 class ContentStore:
     """Gives the current content, reloading it when any file in the folder has changed."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, needs: ReferralNeeds | None = None) -> None:
         self.root = root
+        self.needs = needs  # what the self-referral needs worded: an edit that drops it is refused
         self._lock = threading.Lock()
         self._content: Content | None = None
         self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
@@ -57,7 +58,7 @@ class ContentStore:
         content, findings = load_content(self.root)
         # The phrases-to-avoid list only feeds the content check: a mistake in it never holds back content.
         style_file = _relative_style_file(self.root)
-        problems = [f for f in findings + structural_findings(content) if f.is_error and f.file != style_file]
+        problems = [f for f in findings + structural_findings(content, self.needs) if f.is_error and f.file != style_file]
         self._fingerprint = fingerprint
         self.last_problems = problems
         if problems:

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.content.models import Content
+from bot.content.models import Content, ReferralNeeds
 from bot.content.render import render
 from bot.conversation import BotMessage, expand_buttons
 from bot.handoff.summary import FIELD_ORDER, REVIEW_LABELS, question_applies, render_parent_review
-from bot.handoff.validation import VALIDATORS, validate_contact_phone
+from bot.handoff.validation import ERROR_CODES, VALIDATORS, validate_contact_phone
 
 # A slot holding this was skipped ("prefer not to say"); a slot holding None was not asked yet.
 SKIPPED = "prefer_not_to_say"
@@ -24,6 +24,8 @@ FORM_FIELDS: tuple[str, ...] = (*FIELD_ORDER, "include_transcript")
 
 AFFIRM, DENY, CANCEL, CHANGE, RESUME = "/affirm", "/deny", "/cancel", "/referral_change", "/referral_resume"
 CONSENT_ACTION = "action_referral_consent"
+# What content/referral.yml must word, for the content check and the live content store.
+REFERRAL_NEEDS = ReferralNeeds(questions=FORM_FIELDS, re_ask_codes=frozenset(ERROR_CODES))
 SKIP_LABEL, STOP_LABEL = "Prefer not to say", "Stop"
 
 

@@ -16,13 +16,13 @@ import jinja2
 from aiohttp import web
 from aiohttp_session import session_middleware
 
+from bot.accounts.staff import Passwords
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.storage.config import StorageConfigError
 from bot.storage.repository import ReferralStore
 from bot.storage.staff_repository import StaffRepository
 from bot.web.bodies import IN_SUB_APP, body_deadline
-from bot.web.staff.accounts import Passwords
 from bot.web.staff.config import StaffConfig, load_staff_config
 from bot.web.staff.context import STAFF, StaffContext
 from bot.web.staff.present import ago, when

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from bot.accounts.staff import Passwords
 from bot.config import Settings
 from bot.content.store import ContentStore, ContentUnavailable
 from bot.storage.models import utc_now
 from bot.storage.staff_repository import StaffAccount, StaffRepository
-from bot.web.staff.accounts import Passwords
 from bot.web.staff.config import StaffConfig
 
 T = TypeVar("T")

@@ -22,10 +22,10 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
+from bot.accounts.staff import normalise_username
 from bot.storage.login_throttle import Claim, Rule
 from bot.storage.staff_repository import UNKNOWN_ACCOUNT, StaffAccount
 from bot.web.client import address_group
-from bot.web.staff.accounts import normalise_username
 from bot.web.staff.context import StaffContext, db
 
 log = logging.getLogger(__name__)
