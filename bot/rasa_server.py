@@ -29,6 +29,8 @@ import functools
 import gc
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
@@ -84,13 +86,64 @@ async def load_agent_then_freeze(*args: Any, **kwargs: Any) -> Any:
     return agent
 
 
-def install() -> None:
-    """Puts both adjustments in place in this process (idempotent)."""
+# The Rasa these adjustments were written and tested against: each replaces a name of Rasa's own,
+# two of them private, so another version must be checked by hand before it is allowed here.
+RASA_VERSION = "3.6.21"
+
+
+@dataclass(frozen=True)
+class Patch:
+    owner: Any  # a module or a class of Rasa's
+    name: str
+    replacement: Callable[..., Any]
+    why: str
+
+
+PATCHES = (
     # configure_structlog() looks the processor up by name when Rasa's command line calls it.
-    rasa.utils.log_utils._anonymizer = withhold_message_text  # type: ignore[assignment]
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    Patch(rasa.utils.log_utils, "_anonymizer", withhold_message_text, "no message text in Rasa's logs"),
+    Patch(RemoteAction, "_validate_action_result", validate_action_result, "action replies checked cheaply"),
     # serve_application() looks this up by name when it registers its start-up listener.
-    rasa.core.run.load_agent_on_start = load_agent_then_freeze  # type: ignore[assignment]
+    Patch(rasa.core.run, "load_agent_on_start", load_agent_then_freeze, "the loaded model out of full collections"),
+)
+_originals: dict[tuple[int, str], Any] = {}
+
+
+class UnexpectedRasa(RuntimeError):
+    """The installed Rasa is not the one the adjustments were written for, or lacks a name they replace."""
+
+
+def check_rasa(version: str | None = None) -> None:
+    """Fail loudly, before anything is replaced, where the installed Rasa is not what the patches expect."""
+    import rasa
+
+    found = version or rasa.__version__
+    if found != RASA_VERSION:
+        raise UnexpectedRasa(
+            f"bot/rasa_server.py adjusts Rasa {RASA_VERSION}, but Rasa {found} is installed: check each patch "
+            "against the new version's code, then change RASA_VERSION"
+        )
+    for patch in PATCHES:
+        current = _originals.get((id(patch.owner), patch.name), getattr(patch.owner, patch.name, None))
+        if not callable(current):
+            raise UnexpectedRasa(f"Rasa {found} has no {patch.owner.__name__}.{patch.name} to replace ({patch.why})")
+
+
+def install() -> None:
+    """Puts the adjustments in place in this process (idempotent), after checking that Rasa has what they replace."""
+    check_rasa()
+    for patch in PATCHES:
+        key = (id(patch.owner), patch.name)
+        _originals.setdefault(key, getattr(patch.owner, patch.name))
+        setattr(patch.owner, patch.name, patch.replacement)
+
+
+def uninstall() -> None:
+    """Rasa's own names back (for tests)."""
+    for patch in PATCHES:
+        original = _originals.pop((id(patch.owner), patch.name), None)
+        if original is not None:
+            setattr(patch.owner, patch.name, original)
 
 
 def with_token_from_environment(argv: list[str]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from unittest import mock
 
 import jsonschema
@@ -19,10 +20,73 @@ from bot.runner import services
 SECRET = "my son is at Darren's flat on Mill Lane"
 
 
+@pytest.fixture(autouse=True)
+def rasa_as_shipped() -> Iterator[None]:
+    """Every test starts and ends with Rasa's own names: a patch left behind would leak into others."""
+    rasa_server.uninstall()
+    yield
+    rasa_server.uninstall()
+
+
 @pytest.fixture()
 def remote_action() -> RemoteAction:
     rasa_server.install()
     return RemoteAction("action_topic_next", None)
+
+
+async def test_rasas_own_call_path_uses_the_cheap_check(aiohttp_server) -> None:
+    """RemoteAction.run, as the Rasa server calls it, against an action server: the schema is never re-checked."""
+    from aiohttp import web
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def webhook(request: web.Request) -> web.Response:
+        return web.json_response({"events": [{"event": "slot", "name": "area", "value": None}], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    server = await aiohttp_server(app)
+    rasa_server.install()
+    action = RemoteAction("action_topic_next", EndpointConfig(str(server.make_url("/webhook"))))
+    validator_class = type(rasa_server.action_reply_validator())
+    with mock.patch.object(validator_class, "check_schema", wraps=validator_class.check_schema) as check_schema:
+        tracker = DialogueStateTracker("sender", [])
+        events = await action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, Domain.empty())
+    assert [event.key for event in events] == ["area"]
+    assert check_schema.call_count == 0
+
+
+def test_another_rasa_version_stops_the_server_before_anything_is_replaced() -> None:
+    with pytest.raises(rasa_server.UnexpectedRasa, match="Rasa 3.7.0 is installed"):
+        rasa_server.check_rasa("3.7.0")
+    assert RemoteAction._validate_action_result is not rasa_server.validate_action_result
+
+
+def test_a_name_missing_from_rasa_stops_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rasa.core.run
+
+    monkeypatch.delattr(rasa.core.run, "load_agent_on_start")
+    with pytest.raises(rasa_server.UnexpectedRasa, match="load_agent_on_start"):
+        rasa_server.install()
+
+
+def test_uninstall_gives_rasas_own_names_back() -> None:
+    original = RemoteAction._validate_action_result
+    rasa_server.install()
+    assert RemoteAction._validate_action_result is rasa_server.validate_action_result
+    rasa_server.uninstall()
+    assert RemoteAction._validate_action_result is original
+
+
+def test_the_token_reaches_rasa_from_the_environment_not_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RASA_TOKEN", "s3cret-token")
+    rasa = next(service for service in services(load_settings()) if service.name == "Rasa server")
+    assert "s3cret-token" not in rasa.command and "--auth-token" not in rasa.command
+    argv = rasa_server.with_token_from_environment(["rasa", "run", "--enable-api"])
+    assert argv[-2:] == ["--auth-token", "s3cret-token"]
 
 
 def a_reply() -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -81,3 +82,18 @@ def test_each_turn_adds_only_its_new_events_and_a_new_session_starts_afresh(data
     assert latest.latest_message.text == "back again"
     whole = asyncio.run(restarted.retrieve_full_tracker("parent-9"))
     assert whole is not None and len(whole.events) == 5
+
+
+def test_the_overridden_rasa_methods_are_checked_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.storage.tracker_store import check_rasa_store
+
+    check_rasa_store()  # the installed Rasa is the one we override
+
+    async def renamed(self, sender_id, fetch_all_sessions):  # type: ignore[no-untyped-def]
+        return None
+
+    monkeypatch.setattr(SQLTrackerStore, "_retrieve", renamed)
+    with pytest.raises(RuntimeError, match="must be checked against the installed Rasa"):
+        check_rasa_store()

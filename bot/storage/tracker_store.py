@@ -64,6 +64,31 @@ def _pooled_sqlite_engine(url: sa.engine.URL) -> Engine:
     return engine
 
 
+def check_rasa_store() -> None:
+    """Fail at start-up, not on a parent's message, where Rasa's SQLTrackerStore is not what we override.
+
+    `_retrieve` is private to Rasa: its public `retrieve` and `retrieve_full_tracker` call it by name
+    with `fetch_events_from_all_sessions`, and `save` must still be the only writer of events.
+    """
+    import inspect
+
+    retrieve = getattr(SQLTrackerStore, "_retrieve", None)
+    parameters = list(inspect.signature(retrieve).parameters) if callable(retrieve) else []
+    if parameters != ["self", "sender_id", "fetch_events_from_all_sessions"] or not callable(
+        getattr(SQLTrackerStore, "save", None)
+    ):
+        raise RuntimeError(
+            "Rasa's SQLTrackerStore no longer has _retrieve(self, sender_id, fetch_events_from_all_sessions) and "
+            "save(self, tracker): bot/storage/tracker_store.py must be checked against the installed Rasa"
+        )
+    for name in ("retrieve", "retrieve_full_tracker"):
+        if "_retrieve" not in inspect.getsource(getattr(SQLTrackerStore, name)):
+            raise RuntimeError(f"Rasa's SQLTrackerStore.{name} no longer reads through _retrieve: check tracker_store.py")
+
+
+check_rasa_store()
+
+
 class EncryptedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cipher: Cipher | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
