@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from bot.content.check import structural_findings
 from bot.content.loader import load_content
 from bot.content.models import Content, Finding, ReferralNeeds
 from bot.content.style import STYLE_FILE
+from bot.live import LastGood, Rejected
 
 log = logging.getLogger(__name__)
 
@@ -35,36 +35,29 @@ def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 class ContentStore:
-    """Gives the current content, reloading it when any file in the folder has changed."""
+    """Gives the current content, reloading it when any file in the folder has changed (bot.live)."""
 
     def __init__(self, root: Path, needs: ReferralNeeds | None = None) -> None:
         self.root = root
         self.needs = needs  # what the self-referral needs worded: an edit that drops it is refused
-        self._lock = threading.Lock()
-        self._content: Content | None = None
-        self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
-        self.last_problems: list[Finding] = []
+        self._live: LastGood[Content] = LastGood(lambda: _fingerprint(self.root), self._load, name="content")
+
+    @property
+    def last_problems(self) -> list[Finding]:
+        return [problem for problem in self._live.last_problems if isinstance(problem, Finding)]
 
     def get(self) -> Content:
-        fingerprint = _fingerprint(self.root)
-        with self._lock:
-            if fingerprint != self._fingerprint:
-                self._reload(fingerprint)
-            if self._content is None:
-                raise ContentUnavailable(f"no valid content in {self.root}: {self.last_problems[:3]}")
-            return self._content
+        try:
+            return self._live.get()
+        except Rejected as exc:
+            raise ContentUnavailable(f"no valid content in {self.root}: {exc.problems[:3]}") from None
 
-    def _reload(self, fingerprint: tuple[tuple[str, int, int], ...]) -> None:
+    def _load(self) -> Content:
         content, findings = load_content(self.root)
         # The phrases-to-avoid list only feeds the content check: a mistake in it never holds back content.
         style_file = _relative_style_file(self.root)
         problems = [f for f in findings + structural_findings(content, self.needs) if f.is_error and f.file != style_file]
-        self._fingerprint = fingerprint
-        self.last_problems = problems
         if problems:
-            # Parents keep getting the last good wording; editors see why in the log.
-            for problem in problems:
-                log.warning("content not reloaded: %s", problem)
-            return
-        self._content = content
+            raise Rejected(list(problems))  # parents keep the last good wording; editors see why in the log
         log.info("content loaded: %d topics, %d services", len(content.topics), len(content.services))
+        return content
