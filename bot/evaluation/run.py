@@ -55,6 +55,32 @@ class BehaviourScores:
 
 
 @dataclass
+class Confidence:
+    """The classifier's top-1 confidence on held-out messages, right and wrong (what thresholds are set from).
+
+    Top-1 is the first intent of the ranking other than the fallback; messages the safety lexicon
+    answered (confidence 1.0 by rule) are left out and counted in `lexicon`.
+    """
+
+    right: list[float]
+    wrong: list[float]
+    fallback: int  # messages the FallbackClassifier answered
+    lexicon: int
+
+    def quantiles(self, values: list[float]) -> dict[str, float]:
+        if not values:
+            return {}
+        ordered = sorted(values)
+        return {f"p{q}": round(ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))], 3) for q in (10, 25, 50, 75, 90)}
+
+    def share_at_least(self, threshold: float) -> tuple[float, float]:
+        """(share of right, share of wrong) whose top-1 confidence is at least `threshold`."""
+        right = sum(c >= threshold for c in self.right) / len(self.right) if self.right else 0.0
+        wrong = sum(c >= threshold for c in self.wrong) / len(self.wrong) if self.wrong else 0.0
+        return right, wrong
+
+
+@dataclass
 class PipelineResult:
     name: str
     description: str
@@ -62,6 +88,8 @@ class PipelineResult:
     parse_ms: float
     held_out: Scores
     behaviours: BehaviourScores | None
+    parse_p95_ms: float = 0.0
+    confidence: Confidence | None = None
 
 
 def scores(expected: list[str], predicted: list[str]) -> Scores:
@@ -138,23 +166,49 @@ def train(config: dict[str, Any], examples: list[Example], workdir: Path) -> tup
     return model, time.monotonic() - started
 
 
-def parse(model_path: str, texts: list[str]) -> tuple[list[str], float]:
-    """(predicted intents, mean milliseconds per message) from a loaded Rasa agent."""
+def parse_all(model_path: str, texts: list[str]) -> tuple[list[dict[str, Any]], list[float]]:
+    """(Rasa's parse result, milliseconds) for each message, from a loaded Rasa agent."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(model_path)
 
-    async def run() -> tuple[list[str], list[float]]:
-        intents, times = [], []
+    async def run() -> tuple[list[dict[str, Any]], list[float]]:
+        results, times = [], []
         for text in texts:
             started = time.perf_counter()
-            result = await agent.parse_message(text)
+            results.append(await agent.parse_message(text))
             times.append((time.perf_counter() - started) * 1000)
-            intents.append((result.get("intent") or {}).get("name") or "")
-        return intents, times
+        return results, times
 
-    intents, times = asyncio.run(run())
-    return intents, statistics.mean(times)
+    return asyncio.run(run())
+
+
+def intent_of(result: dict[str, Any]) -> str:
+    return (result.get("intent") or {}).get("name") or ""
+
+
+def parse(model_path: str, texts: list[str]) -> tuple[list[str], float]:
+    """(predicted intents, mean milliseconds per message) from a loaded Rasa agent."""
+    results, times = parse_all(model_path, texts)
+    return [intent_of(r) for r in results], statistics.mean(times)
+
+
+def p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20)[-1] if len(times) > 1 else (times[0] if times else 0.0)
+
+
+def confidence(expected: list[str], results: list[dict[str, Any]]) -> Confidence:
+    found = Confidence([], [], 0, 0)
+    for intent, result in zip(expected, results, strict=True):
+        if (result.get("safety_net") or {}).get("source") == "lexicon":
+            found.lexicon += 1
+            continue
+        found.fallback += intent_of(result) == "nlu_fallback"
+        ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        if ranking:
+            top = ranking[0]
+            (found.right if top.get("name") == intent else found.wrong).append(float(top.get("confidence") or 0.0))
+    return found
 
 
 def evaluate_pipeline(name: str, examples: list[Example], behaviours: list[tuple[str, str, str]] | None) -> PipelineResult:
@@ -165,16 +219,26 @@ def evaluate_pipeline(name: str, examples: list[Example], behaviours: list[tuple
         split_dir.mkdir()
         full_dir.mkdir()
         split_model, _ = train(config, train_set, split_dir)
-        predicted, _ = parse(split_model, [text for text, _ in test_set])
-        held_out = scores([intent for _, intent in test_set], predicted)
+        results, _ = parse_all(split_model, [text for text, _ in test_set])
+        expected = [intent for _, intent in test_set]
+        held_out = scores(expected, [intent_of(r) for r in results])
         full_model, seconds = train(config, examples, full_dir)
-        behaviour_result, parse_ms = None, 0.0
+        behaviour_result = None
         if behaviours:
-            guesses, parse_ms = parse(full_model, [text for text, _, _ in behaviours])
-            behaviour_result = behaviour_scores(behaviours, guesses)
+            found, times = parse_all(full_model, [text for text, _, _ in behaviours])
+            behaviour_result = behaviour_scores(behaviours, [intent_of(r) for r in found])
         else:
-            _, parse_ms = parse(full_model, [text for text, _ in test_set])
-    return PipelineResult(name, PIPELINES[name][0], round(seconds, 1), round(parse_ms, 1), held_out, behaviour_result)
+            _, times = parse_all(full_model, [text for text, _ in test_set])
+    return PipelineResult(
+        name,
+        PIPELINES[name][0],
+        round(seconds, 1),
+        round(statistics.mean(times), 1),
+        held_out,
+        behaviour_result,
+        parse_p95_ms=round(p95(times), 1),
+        confidence=confidence(expected, results),
+    )
 
 
 def quiet_rasa() -> None:
@@ -206,15 +270,28 @@ def report(results: list[PipelineResult]) -> str:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d %H:%M')}",
         "",
-        f"{'pipeline':<15} {'train s':>8} {'parse ms':>8} {'held-out acc':>12} {'macro F1':>8} "
+        f"{'pipeline':<15} {'train s':>8} {'parse ms':>8} {'p95 ms':>7} {'held-out acc':>12} {'macro F1':>8} "
         f"{'behaviour acc':>13} {'safety recall':>13} {'false alarms':>12}",
     ]
     for r in results:
         b = r.behaviours
         behaviour = f"{b.accuracy:13.1%} {b.safety_recall:13.1%} {b.false_alarm_rate:12.1%}" if b else f"{'n/a':>13} {'n/a':>13} {'n/a':>12}"
         lines.append(
-            f"{r.name:<15} {r.train_seconds:8.1f} {r.parse_ms:8.1f} {r.held_out.accuracy:12.1%} "
+            f"{r.name:<15} {r.train_seconds:8.1f} {r.parse_ms:8.1f} {r.parse_p95_ms:7.1f} {r.held_out.accuracy:12.1%} "
             f"{r.held_out.macro_f1:8.3f} {behaviour}"
+        )
+    lines.append("")
+    lines.append("Held-out top-1 confidence (classifier's first intent other than the fallback; lexicon answers left out):")
+    for r in results:
+        c = r.confidence
+        if c is None:
+            continue
+        shares = "  ".join(
+            f">={t:.1f}: {right:.0%} of right, {wrong:.0%} of wrong" for t in (0.3, 0.5, 0.7) for right, wrong in [c.share_at_least(t)]
+        )
+        lines.append(
+            f"  {r.name}: right n={len(c.right)} {c.quantiles(c.right)} | wrong n={len(c.wrong)} {c.quantiles(c.wrong)} | "
+            f"fallback {c.fallback}, lexicon {c.lexicon} | {shares}"
         )
     lines.append("")
     names = [r.name for r in results]

@@ -1,0 +1,1 @@
+"""Understanding components of our own for the Rasa NLU pipeline."""
