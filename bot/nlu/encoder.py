@@ -62,7 +62,8 @@ class CompiledEncoder:
 
     def token_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(ids, mask) for a batch, padded to its longest message; [CLS] and [SEP] even for empty text."""
-        encodings = self.tokenizer.encode_batch([str(t) for t in texts])
+        # A lone surrogate (JSON allows "\\ud800") cannot go to the tokenizer as UTF-8: it becomes "?".
+        encodings = self.tokenizer.encode_batch([str(t).encode("utf-8", "replace").decode("utf-8") for t in texts])
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int32)
         mask = np.zeros_like(ids)

