@@ -151,6 +151,13 @@ PIPELINES: dict[str, tuple[str, Any]] = {
         "MiniLM (embedding times 4) + char 2-5 grams + LogisticRegressionClassifier",
         lambda: _encoder([CHAR_NGRAMS], _logreg(), scale=4.0),
     ),
+    **{
+        f"enc_logreg_x{scale}": (
+            f"MiniLM (embedding times {scale}) + char 2-5 grams + LogisticRegressionClassifier",
+            lambda scale=scale: _encoder([CHAR_NGRAMS], _logreg(), scale=float(scale)),
+        )
+        for scale in (8, 16, 32)
+    },
     "enc_only_logreg": ("MiniLM alone + LogisticRegressionClassifier", lambda: _encoder([], _logreg())),
 }
 

@@ -66,6 +66,7 @@ class Confidence:
     wrong: list[float]
     fallback: int  # messages the FallbackClassifier answered
     lexicon: int
+    fallback_on_right: int = 0  # of those, messages whose top-1 intent was the right one
 
     def quantiles(self, values: list[float]) -> dict[str, float]:
         if not values:
@@ -203,11 +204,13 @@ def confidence(expected: list[str], results: list[dict[str, Any]]) -> Confidence
         if (result.get("safety_net") or {}).get("source") == "lexicon":
             found.lexicon += 1
             continue
-        found.fallback += intent_of(result) == "nlu_fallback"
         ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        right = bool(ranking) and ranking[0].get("name") == intent
+        if intent_of(result) == "nlu_fallback":
+            found.fallback += 1
+            found.fallback_on_right += right
         if ranking:
-            top = ranking[0]
-            (found.right if top.get("name") == intent else found.wrong).append(float(top.get("confidence") or 0.0))
+            (found.right if right else found.wrong).append(float(ranking[0].get("confidence") or 0.0))
     return found
 
 
@@ -291,7 +294,7 @@ def report(results: list[PipelineResult]) -> str:
         )
         lines.append(
             f"  {r.name}: right n={len(c.right)} {c.quantiles(c.right)} | wrong n={len(c.wrong)} {c.quantiles(c.wrong)} | "
-            f"fallback {c.fallback}, lexicon {c.lexicon} | {shares}"
+            f"fallback {c.fallback} ({c.fallback_on_right} of them right at top-1), lexicon {c.lexicon} | {shares}"
         )
     lines.append("")
     names = [r.name for r in results]
