@@ -15,9 +15,11 @@ import argparse
 import json
 import platform
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -72,10 +74,11 @@ def main() -> int:
     texts = [text for text, _ in training_examples()]
     if BEHAVIOURS_PATH.exists():
         texts += [text for text, _, _ in behaviour_examples()]
-    # No endpoints file (a path that does not exist): no tracker store or action server to set up.
+    # An empty endpoints file: no tracker store or action server to set up (Rasa reads endpoints.yml without one).
+    endpoints = Path(tempfile.mkdtemp()) / "endpoints.yml"
+    endpoints.write_text("{}\n", encoding="utf-8")
     command = [sys.executable, "-m", "bot.rasa_server", "run", "--model", "models/current.tar.gz", "--port", str(args.port),
-               "--interface", "127.0.0.1", "--enable-api", "--auth-token", token,
-               "--endpoints", str(ROOT / "results" / "no-endpoints.yml")]  # fmt: skip
+               "--interface", "127.0.0.1", "--enable-api", "--auth-token", token, "--endpoints", str(endpoints)]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         process = psutil.Process(server.pid)
@@ -98,6 +101,7 @@ def main() -> int:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(endpoints.parent, ignore_errors=True)
     return 0
 
 

@@ -30,11 +30,8 @@ def _with_pipeline(pipeline: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _project_pipeline(**diet: Any) -> list[dict[str, Any]]:
-    pipeline = [dict(step) for step in project_config()["pipeline"]]
-    for step in pipeline:
-        if step["name"] == "DIETClassifier":
-            step.update(diet)
-    return pipeline
+    """The DIET pipeline config.yml had before the sentence encoder (issue 12), with DIET's settings changed."""
+    return [*_features(), {**PROJECT_DIET, **diet}, PROJECT_FALLBACK, SAFETY_NET]
 
 
 def _features(char_max: int = 5) -> list[dict[str, Any]]:
@@ -101,8 +98,12 @@ def language_model_featurizer() -> dict[str, Any]:
 # name -> (what it is, config). "project" is config.yml as shipped.
 PIPELINES: dict[str, tuple[str, Any]] = {
     "project": (
-        "config.yml as shipped: DIET with one transformer layer of 128, 60 epochs, char 2-5 grams, safety net",
+        "config.yml as shipped: MiniLM (times 16) + char 2-5 grams + LogisticRegressionClassifier, safety net",
         project_config,
+    ),
+    "project_diet": (
+        "config.yml before issue 12: DIET with one transformer layer of 128, 60 epochs, word and char 2-5 grams, safety net",
+        lambda: _with_pipeline(_project_pipeline()),
     ),
     "default": ("Rasa's default pipeline (rasa init), no safety net", default_config),
     "default_safety": ("Rasa's default pipeline plus the safety net", lambda: default_plus_safety()),
@@ -156,8 +157,16 @@ PIPELINES: dict[str, tuple[str, Any]] = {
             f"MiniLM (embedding times {scale}) + char 2-5 grams + LogisticRegressionClassifier",
             lambda scale=scale: _encoder([CHAR_NGRAMS], _logreg(), scale=float(scale)),
         )
-        for scale in (8, 16, 32)
+        for scale in (8, 16, 24, 32)
     },
+    "enc_logreg_x16_words": (
+        "MiniLM (times 16) + the project's features (regex, lexical, words, char 2-5) + LogisticRegressionClassifier",
+        lambda: _encoder(_features()[1:], _logreg(), scale=16.0),
+    ),
+    "enc_logreg_x16_char14": (
+        "MiniLM (times 16) + char 1-4 grams (Rasa's default range) + LogisticRegressionClassifier",
+        lambda: _encoder([{**CHAR_NGRAMS, "min_ngram": 1, "max_ngram": 4}], _logreg(), scale=16.0),
+    ),
     "enc_only_logreg": ("MiniLM alone + LogisticRegressionClassifier", lambda: _encoder([], _logreg())),
 }
 
