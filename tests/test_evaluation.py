@@ -48,3 +48,29 @@ def test_the_evaluate_command_trains_measures_and_saves(tmp_path: Path, capsys: 
     assert "held-out acc" in printed and "logreg" in printed
     (result,) = json.loads(out.read_text())
     assert result["train_seconds"] > 0 and result["behaviours"]["safety_recall"] == 1.0
+
+
+def test_confidence_takes_the_classifiers_top_intent_under_a_fallback_and_leaves_lexicon_answers_out() -> None:
+    from bot.evaluation.run import confidence, p95
+
+    results = [
+        {"intent": {"name": "court", "confidence": 0.9}, "intent_ranking": [{"name": "court", "confidence": 0.9}]},
+        {
+            "intent": {"name": "nlu_fallback", "confidence": 0.3},
+            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "agencies", "confidence": 0.25}],
+        },
+        {
+            "intent": {"name": "danger_now", "confidence": 1.0},
+            "intent_ranking": [{"name": "danger_now", "confidence": 1.0}],
+            "safety_net": {"source": "lexicon", "types": ["danger_now"]},
+        },
+        {
+            "intent": {"name": "nlu_fallback", "confidence": 0.3},
+            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "menu", "confidence": 0.28}],
+        },
+    ]
+    found = confidence(["court", "court", "danger_now", "menu"], results)
+    assert (found.right, found.wrong, found.fallback, found.lexicon) == ([0.9, 0.28], [0.25], 2, 1)
+    assert found.fallback_on_right == 1
+    assert found.share_at_least(0.5) == (0.5, 0.0)
+    assert p95([float(i) for i in range(1, 101)]) == pytest.approx(95.95)

@@ -148,9 +148,9 @@ def score_answers(messages: list[tuple[str, str]], results: list[dict[str, Any]]
 
 def score_model(model_path: str, messages: list[tuple[str, str]]) -> ChallengeScore:
     """The trained assistant's understanding (model, then the safety net inside the pipeline)."""
-    from bot.evaluation.run import parse_results  # loads Rasa and TensorFlow: only when a model is scored
+    from bot.evaluation.run import parse_all  # loads Rasa and TensorFlow: only when a model is scored
 
-    results, _ = parse_results(model_path, [message for message, _ in messages])
+    results, _ = parse_all(model_path, [message for message, _ in messages])
     return score_answers(messages, results)
 
 
@@ -163,12 +163,12 @@ class ChallengeReport:
 
 def measure(model_path: str, content: Content) -> ChallengeReport:
     """Both sets through one loaded model: danger and close ordinary messages, then the topic questions."""
-    from bot.evaluation.run import parse_results
+    from bot.evaluation.run import parse_all
 
     sets = {name: challenge_messages(path) for name, path in CHALLENGE_SETS.items()}
     questions = topic_questions()
     texts = [message for messages in sets.values() for message, _ in messages] + [message for message, _ in questions]
-    results, _ = parse_results(model_path, texts)
+    results, _ = parse_all(model_path, texts)
     safety, before, position = {}, {}, 0
     for name, messages in sets.items():
         these = results[position : position + len(messages)]

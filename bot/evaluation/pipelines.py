@@ -30,11 +30,8 @@ def _with_pipeline(pipeline: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _project_pipeline(**diet: Any) -> list[dict[str, Any]]:
-    pipeline = [dict(step) for step in project_config()["pipeline"]]
-    for step in pipeline:
-        if step["name"] == "DIETClassifier":
-            step.update(diet)
-    return pipeline
+    """The DIET pipeline config.yml had before the sentence encoder (issue 12), with DIET's settings changed."""
+    return [*_features(), {**PROJECT_DIET, **diet}, PROJECT_FALLBACK, SAFETY_NET]
 
 
 def _features(char_max: int = 5) -> list[dict[str, Any]]:
@@ -62,12 +59,51 @@ def default_plus_safety() -> dict[str, Any]:
 
 
 FALLBACK = {"name": "FallbackClassifier", "threshold": 0.45, "ambiguity_threshold": 0.1}
+PROJECT_FALLBACK = {"name": "FallbackClassifier", "threshold": 0.3, "ambiguity_threshold": 0.1}  # as config.yml
+ENCODER = "bot.nlu.sentence_encoder.SentenceEncoderFeaturizer"
+CHAR_NGRAMS = {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5}
+PROJECT_DIET = {
+    "name": "DIETClassifier",
+    "epochs": 60,
+    "number_of_transformer_layers": 1,
+    "transformer_size": 128,
+    "entity_recognition": False,
+    "constrain_similarities": True,
+    "random_seed": 42,
+}
+
+
+def _encoder(features: list[dict[str, Any]], classifier: dict[str, Any], **encoder: Any) -> dict[str, Any]:
+    """Our compiled MiniLM featurizer beside `features`, then `classifier`, the fallback and the safety net."""
+    return _with_pipeline(
+        [{"name": "WhitespaceTokenizer"}, {"name": ENCODER, **encoder}, *features, classifier, PROJECT_FALLBACK, SAFETY_NET]
+    )
+
+
+def _diet(**changes: Any) -> dict[str, Any]:
+    return {**PROJECT_DIET, **changes}
+
+
+def _logreg(**changes: Any) -> dict[str, Any]:
+    return {"name": "LogisticRegressionClassifier", "max_iter": 1000, **changes}
+
+
+def language_model_featurizer() -> dict[str, Any]:
+    """Rasa's own LanguageModelFeaturizer on the same local MiniLM files (run eagerly, [CLS] as the sentence)."""
+    from bot.nlu.encoder_files import ENCODER_DIR
+
+    lmf = {"name": "LanguageModelFeaturizer", "model_name": "bert", "model_weights": str(ENCODER_DIR)}
+    return _with_pipeline([{"name": "WhitespaceTokenizer"}, lmf, CHAR_NGRAMS, PROJECT_DIET, PROJECT_FALLBACK, SAFETY_NET])
 
 # name -> (what it is, config). "project" is config.yml as shipped.
 PIPELINES: dict[str, tuple[str, Any]] = {
     "project": (
-        "config.yml as shipped: DIET with one transformer layer of 128, 60 epochs, char 2-5 grams, safety net",
+        "config.yml as shipped: MiniLM (times 16) + char 2-5 grams + LogisticRegressionClassifier, safety net",
         project_config,
+    ),
+    "project_diet": (
+        "config.yml before issue 12: DIET with one transformer layer of 128, 60 epochs, word and char 2-5 grams, safety net",
+        lambda: _with_pipeline(_project_pipeline()),
     ),
     "default": ("Rasa's default pipeline (rasa init), no safety net", default_config),
     "default_safety": ("Rasa's default pipeline plus the safety net", lambda: default_plus_safety()),
@@ -93,6 +129,45 @@ PIPELINES: dict[str, tuple[str, Any]] = {
         "LogisticRegressionClassifier on the same features, safety net",
         lambda: _with_pipeline([*_features(), {"name": "LogisticRegressionClassifier"}, FALLBACK, SAFETY_NET]),
     ),
+    # The sentence encoder (issue 12): all-MiniLM-L6-v2 from models/encoder/, with the safety net last.
+    "lmf_diet": (
+        "Rasa's LanguageModelFeaturizer (MiniLM, eager, [CLS]) + char 2-5 grams + project DIET",
+        language_model_featurizer,
+    ),
+    "enc_diet": (
+        "our compiled MiniLM featurizer (mean-pooled) + the project's features + project DIET",
+        lambda: _encoder(_features()[1:], _diet()),
+    ),
+    "enc_char_diet": ("MiniLM + char 2-5 grams + project DIET", lambda: _encoder([CHAR_NGRAMS], _diet())),
+    "enc_char_diet0": (
+        "MiniLM + char 2-5 grams + DIET without transformer layers, 100 epochs",
+        lambda: _encoder([CHAR_NGRAMS], _diet(number_of_transformer_layers=0, epochs=100)),
+    ),
+    "enc_char_diet_2x256": (
+        "MiniLM + char 2-5 grams + DIET of DIET's default size (two layers of 256), 40 epochs",
+        lambda: _encoder([CHAR_NGRAMS], _diet(number_of_transformer_layers=2, transformer_size=256, epochs=40)),
+    ),
+    "enc_logreg": ("MiniLM + char 2-5 grams + Rasa's LogisticRegressionClassifier", lambda: _encoder([CHAR_NGRAMS], _logreg())),
+    "enc_logreg_x4": (
+        "MiniLM (embedding times 4) + char 2-5 grams + LogisticRegressionClassifier",
+        lambda: _encoder([CHAR_NGRAMS], _logreg(), scale=4.0),
+    ),
+    **{
+        f"enc_logreg_x{scale}": (
+            f"MiniLM (embedding times {scale}) + char 2-5 grams + LogisticRegressionClassifier",
+            lambda scale=scale: _encoder([CHAR_NGRAMS], _logreg(), scale=float(scale)),
+        )
+        for scale in (8, 16, 24, 32)
+    },
+    "enc_logreg_x16_words": (
+        "MiniLM (times 16) + the project's features (regex, lexical, words, char 2-5) + LogisticRegressionClassifier",
+        lambda: _encoder(_features()[1:], _logreg(), scale=16.0),
+    ),
+    "enc_logreg_x16_char14": (
+        "MiniLM (times 16) + char 1-4 grams (Rasa's default range) + LogisticRegressionClassifier",
+        lambda: _encoder([{**CHAR_NGRAMS, "min_ngram": 1, "max_ngram": 4}], _logreg(), scale=16.0),
+    ),
+    "enc_only_logreg": ("MiniLM alone + LogisticRegressionClassifier", lambda: _encoder([], _logreg())),
 }
 
 

@@ -56,6 +56,33 @@ class BehaviourScores:
 
 
 @dataclass
+class Confidence:
+    """The classifier's top-1 confidence on held-out messages, right and wrong (what thresholds are set from).
+
+    Top-1 is the first intent of the ranking other than the fallback; messages the safety lexicon
+    answered (confidence 1.0 by rule) are left out and counted in `lexicon`.
+    """
+
+    right: list[float]
+    wrong: list[float]
+    fallback: int  # messages the FallbackClassifier answered
+    lexicon: int
+    fallback_on_right: int = 0  # of those, messages whose top-1 intent was the right one
+
+    def quantiles(self, values: list[float]) -> dict[str, float]:
+        if not values:
+            return {}
+        ordered = sorted(values)
+        return {f"p{q}": round(ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))], 3) for q in (10, 25, 50, 75, 90)}
+
+    def share_at_least(self, threshold: float) -> tuple[float, float]:
+        """(share of right, share of wrong) whose top-1 confidence is at least `threshold`."""
+        right = sum(c >= threshold for c in self.right) / len(self.right) if self.right else 0.0
+        wrong = sum(c >= threshold for c in self.wrong) / len(self.wrong) if self.wrong else 0.0
+        return right, wrong
+
+
+@dataclass
 class PipelineResult:
     name: str
     description: str
@@ -63,6 +90,8 @@ class PipelineResult:
     parse_ms: float
     held_out: Scores
     behaviours: BehaviourScores | None
+    parse_p95_ms: float = 0.0
+    confidence: Confidence | None = None
 
 
 def scores(expected: list[str], predicted: list[str]) -> Scores:
@@ -140,8 +169,8 @@ def train(config: dict[str, Any], examples: list[Example], workdir: Path) -> tup
     return model, time.monotonic() - started
 
 
-def parse_results(model_path: str, texts: list[str]) -> tuple[list[dict[str, Any]], list[float]]:
-    """(Rasa's whole parse result per message, milliseconds per message) from a loaded Rasa agent."""
+def parse_all(model_path: str, texts: list[str]) -> tuple[list[dict[str, Any]], list[float]]:
+    """(Rasa's parse result, milliseconds) for each message, from a loaded Rasa agent."""
     import structlog
     from rasa.core.agent import Agent
 
@@ -161,10 +190,34 @@ def parse_results(model_path: str, texts: list[str]) -> tuple[list[dict[str, Any
     return asyncio.run(run())
 
 
+def intent_of(result: dict[str, Any]) -> str:
+    return (result.get("intent") or {}).get("name") or ""
+
+
 def parse(model_path: str, texts: list[str]) -> tuple[list[str], float]:
     """(predicted intents, mean milliseconds per message) from a loaded Rasa agent."""
-    results, times = parse_results(model_path, texts)
-    return [(result.get("intent") or {}).get("name") or "" for result in results], statistics.mean(times)
+    results, times = parse_all(model_path, texts)
+    return [intent_of(r) for r in results], statistics.mean(times)
+
+
+def p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20)[-1] if len(times) > 1 else (times[0] if times else 0.0)
+
+
+def confidence(expected: list[str], results: list[dict[str, Any]]) -> Confidence:
+    found = Confidence([], [], 0, 0)
+    for intent, result in zip(expected, results, strict=True):
+        if (result.get("safety_net") or {}).get("source") == "lexicon":
+            found.lexicon += 1
+            continue
+        ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        right = bool(ranking) and ranking[0].get("name") == intent
+        if intent_of(result) == "nlu_fallback":
+            found.fallback += 1
+            found.fallback_on_right += right
+        if ranking:
+            (found.right if right else found.wrong).append(float(ranking[0].get("confidence") or 0.0))
+    return found
 
 
 def evaluate_pipeline(name: str, examples: list[Example], behaviours: list[tuple[str, str, str]] | None) -> PipelineResult:
@@ -175,16 +228,26 @@ def evaluate_pipeline(name: str, examples: list[Example], behaviours: list[tuple
         split_dir.mkdir()
         full_dir.mkdir()
         split_model, _ = train(config, train_set, split_dir)
-        predicted, _ = parse(split_model, [text for text, _ in test_set])
-        held_out = scores([intent for _, intent in test_set], predicted)
+        results, _ = parse_all(split_model, [text for text, _ in test_set])
+        expected = [intent for _, intent in test_set]
+        held_out = scores(expected, [intent_of(r) for r in results])
         full_model, seconds = train(config, examples, full_dir)
-        behaviour_result, parse_ms = None, 0.0
+        behaviour_result = None
         if behaviours:
-            guesses, parse_ms = parse(full_model, [text for text, _, _ in behaviours])
-            behaviour_result = behaviour_scores(behaviours, guesses)
+            found, times = parse_all(full_model, [text for text, _, _ in behaviours])
+            behaviour_result = behaviour_scores(behaviours, [intent_of(r) for r in found])
         else:
-            _, parse_ms = parse(full_model, [text for text, _ in test_set])
-    return PipelineResult(name, PIPELINES[name][0], round(seconds, 1), round(parse_ms, 1), held_out, behaviour_result)
+            _, times = parse_all(full_model, [text for text, _ in test_set])
+    return PipelineResult(
+        name,
+        PIPELINES[name][0],
+        round(seconds, 1),
+        round(statistics.mean(times), 1),
+        held_out,
+        behaviour_result,
+        parse_p95_ms=round(p95(times), 1),
+        confidence=confidence(expected, results),
+    )
 
 
 def quiet_rasa() -> None:
@@ -216,15 +279,28 @@ def report(results: list[PipelineResult]) -> str:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d %H:%M')}",
         "",
-        f"{'pipeline':<15} {'train s':>8} {'parse ms':>8} {'held-out acc':>12} {'macro F1':>8} "
+        f"{'pipeline':<15} {'train s':>8} {'parse ms':>8} {'p95 ms':>7} {'held-out acc':>12} {'macro F1':>8} "
         f"{'behaviour acc':>13} {'safety recall':>13} {'false alarms':>12}",
     ]
     for r in results:
         b = r.behaviours
         behaviour = f"{b.accuracy:13.1%} {b.safety_recall:13.1%} {b.false_alarm_rate:12.1%}" if b else f"{'n/a':>13} {'n/a':>13} {'n/a':>12}"
         lines.append(
-            f"{r.name:<15} {r.train_seconds:8.1f} {r.parse_ms:8.1f} {r.held_out.accuracy:12.1%} "
+            f"{r.name:<15} {r.train_seconds:8.1f} {r.parse_ms:8.1f} {r.parse_p95_ms:7.1f} {r.held_out.accuracy:12.1%} "
             f"{r.held_out.macro_f1:8.3f} {behaviour}"
+        )
+    lines.append("")
+    lines.append("Held-out top-1 confidence (classifier's first intent other than the fallback; lexicon answers left out):")
+    for r in results:
+        c = r.confidence
+        if c is None:
+            continue
+        shares = "  ".join(
+            f">={t:.1f}: {right:.0%} of right, {wrong:.0%} of wrong" for t in (0.3, 0.5, 0.7) for right, wrong in [c.share_at_least(t)]
+        )
+        lines.append(
+            f"  {r.name}: right n={len(c.right)} {c.quantiles(c.right)} | wrong n={len(c.wrong)} {c.quantiles(c.wrong)} | "
+            f"fallback {c.fallback} ({c.fallback_on_right} of them right at top-1), lexicon {c.lexicon} | {shares}"
         )
     lines.append("")
     names = [r.name for r in results]

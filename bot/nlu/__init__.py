@@ -1,1 +1,1 @@
-"""The project's own Rasa NLU components (the safety net lives in bot/safety/)."""
+"""The project's own Rasa NLU components: the text cleaner and the sentence encoder (the safety net lives in bot/safety/)."""
