@@ -1,0 +1,74 @@
+"""Where to set the fallback and check-question thresholds, measured on the held-out split only.
+
+Trains config.yml's pipeline on 80% of the training examples (bot.evaluation's split), parses the other
+20% with the fallback and the check question switched off (thresholds that never fire), and prints, for
+candidate thresholds, what parents would meet: the right topic first, the right topic among the offered
+choices, how often a safety message the lexicon missed would still get a check question, and how often an
+ordinary message would be asked one. Never run on the challenge sets: those measure, they do not tune.
+
+    .venv/bin/python scripts/calibrate_thresholds.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.config import PROJECT_ROOT  # noqa: E402
+from bot.evaluation.data import held_out_split, training_examples  # noqa: E402
+from bot.evaluation.run import parse_all, train  # noqa: E402
+from bot.safety.intents import SAFETY_INTENTS  # noqa: E402
+
+
+def main() -> None:
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+    for component in config["pipeline"]:
+        if component["name"] == "FallbackClassifier":
+            component.update(threshold=0.0, ambiguity_threshold=0.0)
+        if component["name"].endswith("SafetyNet"):
+            component["check_threshold"] = 2.0  # never: the model's own ranking is what is measured
+    train_set, test_set = held_out_split(training_examples())
+    with tempfile.TemporaryDirectory() as tmp:
+        model, seconds = train(config, train_set, Path(tmp))
+        results, _ = parse_all(model, [text for text, _ in test_set])
+    print(f"held-out: {len(test_set)} messages, trained in {seconds:.0f} s")
+    rows = []
+    for (_, expected), result in zip(test_set, results, strict=True):
+        if (result.get("safety_net") or {}).get("source") == "lexicon":
+            continue
+        ranking = [(r["name"], float(r["confidence"])) for r in result.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
+        rows.append((expected, ranking))
+    print("\nfallback threshold (ambiguity 0.1): right first / right first or among the top 3 offered")
+    ordinary = [(e, r) for e, r in rows if e not in SAFETY_INTENTS]
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
+        first = offered = 0
+        for expected, ranking in ordinary:
+            top, second = ranking[0], ranking[1] if len(ranking) > 1 else ("", 0.0)
+            unsure = top[1] < threshold or top[1] - second[1] < 0.1
+            if not unsure and top[0] == expected:
+                first += 1
+            if (not unsure and top[0] == expected) or (unsure and expected in [name for name, _ in ranking[:3]]):
+                offered += 1
+        print(f"  {threshold:.1f}: {first / len(ordinary):.1%} / {offered / len(ordinary):.1%} of {len(ordinary)}")
+    danger = [(e, r) for e, r in rows if e in SAFETY_INTENTS]
+    print("\ncheck threshold: safety messages the lexicon missed that get help first / ordinary messages asked a check")
+    for threshold in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
+        def checked(ranking: list[tuple[str, float]]) -> str | None:
+            safety = [(name, c) for name, c in ranking if name in SAFETY_INTENTS]
+            if not safety:
+                return None
+            name, confidence = max(safety, key=lambda item: item[1])
+            return name if ranking[0][0] in SAFETY_INTENTS or confidence >= threshold else None
+
+        helped = sum(checked(r) == e for e, r in danger)
+        asked = sum(checked(r) is not None for _, r in ordinary)
+        print(f"  {threshold:.2f}: {helped}/{len(danger)} / {asked}/{len(ordinary)}")
+
+
+if __name__ == "__main__":
+    main()
