@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -831,3 +832,17 @@ async def test_without_an_encryption_key_the_staff_pages_say_so_and_the_chat_sti
     assert response.status == 503 and "DATA_ENCRYPTION_KEYS is not set" in await response.text()
     assert response.headers["Cache-Control"] == "no-store"
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_the_sign_in_page_names_the_team_from_the_organisation_setting(staff: Staff, tmp_path) -> None:
+    import shutil
+
+    from bot.config import PROJECT_ROOT
+    from bot.content.store import ContentStore
+
+    content = Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))
+    setting = content / "organisation.yml"
+    setting.write_text(setting.read_text().replace("name: National Parent Support Team", "name: Family Support Line"))
+    staff.ctx.content = ContentStore(content)
+    page = await (await staff.client.get("/staff/login")).text()
+    assert "For the Family Support Line." in page and "National Parent Support Team" not in page

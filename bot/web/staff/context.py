@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.accounts.staff import Passwords
 from bot.config import Settings
+from bot.content.organisation import TEAM_ID
 from bot.content.store import ContentStore, ContentUnavailable
 from bot.storage.models import utc_now
 from bot.storage.staff_repository import StaffAccount, StaffRepository
@@ -39,6 +40,14 @@ class StaffContext:
                 text=self.problem or "The staff pages are starting: try again in a moment."
             )
         return self.repository
+
+    def team_name(self) -> str:
+        """The support team's name from content/organisation.yml (the one place it is set)."""
+        try:
+            team = self.content.get().services.get(TEAM_ID)
+        except ContentUnavailable:
+            team = None
+        return team.name if team is not None else ""
 
     def topic_titles(self) -> dict[str, str]:
         try:

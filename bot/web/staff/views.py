@@ -47,6 +47,7 @@ async def page(request: web.Request, template: str, *, http_status: int = 200, *
         "now": context(request).now(),
         "status_words": STATUS_WORDS,
         "priority_words": PRIORITY_WORDS,
+        "team_name": context(request).team_name(),
     }
     return aiohttp_jinja2.render_template(template, request, {**base, **values}, app_key=JINJA, status=http_status)
 
