@@ -25,6 +25,15 @@ from bot.evaluation.run import parse_all, train  # noqa: E402
 from bot.safety.intents import SAFETY_INTENTS  # noqa: E402
 
 
+def checked(ranking: list[tuple[str, float]], threshold: float) -> str | None:
+    """The danger a check question would ask about (the safety net's rule), or None."""
+    safety = [(name, c) for name, c in ranking if name in SAFETY_INTENTS]
+    if not safety:
+        return None
+    name, confidence = max(safety, key=lambda item: item[1])
+    return name if ranking[0][0] in SAFETY_INTENTS or confidence >= threshold else None
+
+
 def main() -> None:
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
     for component in config["pipeline"]:
@@ -58,15 +67,8 @@ def main() -> None:
     danger = [(e, r) for e, r in rows if e in SAFETY_INTENTS]
     print("\ncheck threshold: safety messages the lexicon missed that get help first / ordinary messages asked a check")
     for threshold in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
-        def checked(ranking: list[tuple[str, float]]) -> str | None:
-            safety = [(name, c) for name, c in ranking if name in SAFETY_INTENTS]
-            if not safety:
-                return None
-            name, confidence = max(safety, key=lambda item: item[1])
-            return name if ranking[0][0] in SAFETY_INTENTS or confidence >= threshold else None
-
-        helped = sum(checked(r) == e for e, r in danger)
-        asked = sum(checked(r) is not None for _, r in ordinary)
+        helped = sum(checked(r, threshold) == e for e, r in danger)
+        asked = sum(checked(r, threshold) is not None for _, r in ordinary)
         print(f"  {threshold:.2f}: {helped}/{len(danger)} / {asked}/{len(ordinary)}")
 
 
