@@ -11,6 +11,7 @@ ordinary message would be asked one. Never run on the challenge sets: those meas
 
 from __future__ import annotations
 
+import copy
 import sys
 import tempfile
 from pathlib import Path
@@ -22,16 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.config import PROJECT_ROOT  # noqa: E402
 from bot.evaluation.data import held_out_split, training_examples  # noqa: E402
 from bot.evaluation.run import parse_all, train  # noqa: E402
-from bot.safety.intents import SAFETY_INTENTS  # noqa: E402
-
-
-def checked(ranking: list[tuple[str, float]], threshold: float) -> str | None:
-    """The danger a check question would ask about (the safety net's rule), or None."""
-    safety = [(name, c) for name, c in ranking if name in SAFETY_INTENTS]
-    if not safety:
-        return None
-    name, confidence = max(safety, key=lambda item: item[1])
-    return name if ranking[0][0] in SAFETY_INTENTS or confidence >= threshold else None
+from bot.safety.intents import SAFETY_INTENTS, help_given_for  # noqa: E402
+from bot.safety.lexicon_store import LexiconStore  # noqa: E402
+from bot.safety.rasa_component import apply_safety_net  # noqa: E402
 
 
 def main() -> None:
@@ -46,12 +40,13 @@ def main() -> None:
         model, seconds = train(config, train_set, Path(tmp))
         results, _ = parse_all(model, [text for text, _ in test_set])
     print(f"held-out: {len(test_set)} messages, trained in {seconds:.0f} s")
-    rows = []
+    rows, parsed = [], []
     for (_, expected), result in zip(test_set, results, strict=True):
         if (result.get("safety_net") or {}).get("source") == "lexicon":
             continue
         ranking = [(r["name"], float(r["confidence"])) for r in result.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
         rows.append((expected, ranking))
+        parsed.append((expected, result))
     print("\nfallback threshold (ambiguity 0.1): right first / right first or among the top 3 offered")
     ordinary = [(e, r) for e, r in rows if e not in SAFETY_INTENTS]
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
@@ -64,12 +59,20 @@ def main() -> None:
             if (not unsure and top[0] == expected) or (unsure and expected in [name for name, _ in ranking[:3]]):
                 offered += 1
         print(f"  {threshold:.1f}: {first / len(ordinary):.1%} / {offered / len(ordinary):.1%} of {len(ordinary)}")
-    danger = [(e, r) for e, r in rows if e in SAFETY_INTENTS]
+    store = LexiconStore(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")
+    danger = [(e, r) for e, r in parsed if e in SAFETY_INTENTS]
+    calm = [(e, r) for e, r in parsed if e not in SAFETY_INTENTS]
+
+    def checked(result: dict, threshold: float) -> str | None:
+        """The danger the safety net's own rule would ask about at this threshold, or None."""
+        again = apply_safety_net(copy.deepcopy(result), store, threshold)
+        return help_given_for((again.get("intent") or {}).get("name"))
+
     print("\ncheck threshold: safety messages the lexicon missed that get help first / ordinary messages asked a check")
     for threshold in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
         helped = sum(checked(r, threshold) == e for e, r in danger)
-        asked = sum(checked(r, threshold) is not None for _, r in ordinary)
-        print(f"  {threshold:.2f}: {helped}/{len(danger)} / {asked}/{len(ordinary)}")
+        asked = sum(checked(r, threshold) is not None for _, r in calm)
+        print(f"  {threshold:.2f}: {helped}/{len(danger)} / {asked}/{len(calm)}")
 
 
 if __name__ == "__main__":
