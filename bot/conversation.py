@@ -26,6 +26,7 @@ from bot.content.buttons import (  # noqa: F401 (the conversation's own vocabula
 )
 from bot.content.models import Content, Topic
 from bot.content.render import render
+from bot.safety.intents import confidence
 
 
 @dataclass(frozen=True)
@@ -143,16 +144,11 @@ CHOICE_MIN_CONFIDENCE = 0.05
 Ranking = Sequence[Mapping[str, object]]  # Rasa's intent_ranking: {"name": ..., "confidence": ...}, best first
 
 
-def _confidence(entry: Mapping[str, object]) -> float:
-    value = entry.get("confidence")
-    return float(value) if isinstance(value, (int, float)) else 0.0
-
-
 def likely_topics(content: Content, ranking: Ranking, limit: int = CHOICE_LIMIT) -> list[Topic]:
     """The topics the model thought likeliest for a message, best first (safety and small talk left out)."""
     found: list[Topic] = []
     for entry in ranking:
-        if not isinstance(entry, Mapping) or _confidence(entry) < CHOICE_MIN_CONFIDENCE:
+        if not isinstance(entry, Mapping) or confidence(entry) < CHOICE_MIN_CONFIDENCE:
             continue
         topic = content.topic_for_intent(str(entry.get("name") or ""))
         if topic is not None and topic not in found:

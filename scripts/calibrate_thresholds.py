@@ -21,6 +21,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import PROJECT_ROOT  # noqa: E402
+from bot.content.store import ContentStore  # noqa: E402
+from bot.conversation import likely_topics  # noqa: E402
 from bot.evaluation.data import held_out_split, training_examples  # noqa: E402
 from bot.evaluation.run import parse_all, train  # noqa: E402
 from bot.safety.intents import SAFETY_INTENTS, help_given_for  # noqa: E402
@@ -47,7 +49,15 @@ def main() -> None:
         ranking = [(r["name"], float(r["confidence"])) for r in result.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
         rows.append((expected, ranking))
         parsed.append((expected, result))
-    print("\nfallback threshold (ambiguity 0.1): right first / right first or among the top 3 offered")
+    content = ContentStore(PROJECT_ROOT / "content").get()
+
+    def offers(expected: str, ranking: list[tuple[str, float]]) -> bool:
+        """Whether the choices the conversation would show (bot.conversation.likely_topics, and "Talk to
+        someone" always) include what the parent meant."""
+        entries = [{"name": name, "confidence": value} for name, value in ranking]
+        return expected == "talk_to_someone" or any(t.intent == expected for t in likely_topics(content, entries))
+
+    print("\nfallback threshold (ambiguity 0.1): right first / right first or among the choices offered")
     ordinary = [(e, r) for e, r in rows if e not in SAFETY_INTENTS]
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
         first = offered = 0
@@ -56,7 +66,7 @@ def main() -> None:
             unsure = top[1] < threshold or top[1] - second[1] < 0.1
             if not unsure and top[0] == expected:
                 first += 1
-            if (not unsure and top[0] == expected) or (unsure and expected in [name for name, _ in ranking[:3]]):
+            if (not unsure and top[0] == expected) or (unsure and offers(expected, ranking)):
                 offered += 1
         print(f"  {threshold:.1f}: {first / len(ordinary):.1%} / {offered / len(ordinary):.1%} of {len(ordinary)}")
     store = LexiconStore(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")

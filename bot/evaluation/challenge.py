@@ -146,14 +146,6 @@ def score_answers(messages: list[tuple[str, str]], results: list[dict[str, Any]]
     return score
 
 
-def score_model(model_path: str, messages: list[tuple[str, str]]) -> ChallengeScore:
-    """The trained assistant's understanding (model, then the safety net inside the pipeline)."""
-    from bot.evaluation.run import parse_all  # loads Rasa and TensorFlow: only when a model is scored
-
-    results, _ = parse_all(model_path, [message for message, _ in messages])
-    return score_answers(messages, results)
-
-
 @dataclass
 class ChallengeReport:
     safety: dict[str, ChallengeScore]  # per set

@@ -7,6 +7,8 @@ carries the help for that danger and which asks whether that is what is happenin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 SAFETY_INTENTS: tuple[str, ...] = ("danger_now", "missing_now", "parent_crisis", "confront_perpetrator")
 CHECK_PREFIX = "check_"
 CHECK_INTENTS: tuple[str, ...] = tuple(CHECK_PREFIX + intent for intent in SAFETY_INTENTS)
@@ -23,3 +25,9 @@ def help_given_for(intent: str | None) -> str | None:
     if intent in CHECK_INTENTS:
         return intent[len(CHECK_PREFIX) :]
     return None
+
+
+def confidence(entry: Mapping[str, object]) -> float:
+    """The confidence of one entry of Rasa's intent ranking; 0 where it is missing or not a number."""
+    value = entry.get("confidence")
+    return float(value) if isinstance(value, (int, float)) else 0.0

@@ -24,16 +24,11 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.safety.detector import detect, negated_types
-from bot.safety.intents import SAFETY_INTENTS, check_intent
+from bot.safety.intents import SAFETY_INTENTS, check_intent, confidence
 from bot.safety.lexicon_store import LexiconStore
 
 SAFETY_KEY = "safety_net"
 DEFAULT_CHECK_THRESHOLD = 0.25
-
-
-def _confidence(entry: dict[str, Any]) -> float:
-    value = entry.get("confidence")
-    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def apply_safety_net(
@@ -53,6 +48,8 @@ def apply_safety_net(
         data[SAFETY_KEY] = {"types": [d.type for d in detections], "source": "lexicon"}
         return data
     predicted = (data.get(INTENT) or {}).get("name")
+    if predicted not in SAFETY_INTENTS and not any(r.get("name") in SAFETY_INTENTS for r in ranking):
+        return data  # the model saw no danger: nothing to drop or to check
     negated = negated_types(text, lexicon)
     if predicted in SAFETY_INTENTS and predicted in negated:
         others = [r for r in ranking if r.get("name") not in SAFETY_INTENTS]
@@ -62,10 +59,10 @@ def apply_safety_net(
         return data
     suspected = [r for r in ranking if r.get("name") in SAFETY_INTENTS and r.get("name") not in negated]
     if suspected:
-        likeliest = max(suspected, key=_confidence)
-        if predicted in SAFETY_INTENTS or _confidence(likeliest) >= check_threshold:
+        likeliest = max(suspected, key=confidence)
+        if predicted in SAFETY_INTENTS or confidence(likeliest) >= check_threshold:
             kind = str(likeliest["name"])
-            data[INTENT] = {"name": check_intent(kind), "confidence": _confidence(likeliest)}
+            data[INTENT] = {"name": check_intent(kind), "confidence": confidence(likeliest)}
             data[INTENT_RANKING_KEY] = [data[INTENT]] + ranking
             data[SAFETY_KEY] = {"types": [], "source": "model", "check": kind}
     return data
