@@ -185,9 +185,10 @@ def safety_challenge(args: argparse.Namespace) -> int:
             print(f"  missed {kind} (understood as {answer}): {message}")
         for message in score.false_alarms:
             print(f"  false alarm: {message}")
-    print(report.topics.summary("second set, topic questions"))
-    for expected, answer, message in report.topics.missed:
-        print(f"  {expected} understood as {answer}: {message}")
+    for name, topics in report.topics.items():
+        print(topics.summary(f"{name}, topic questions"))
+        for expected, answer, message in topics.missed:
+            print(f"  {expected} understood as {answer}: {message}")
     return 0
 
 
@@ -391,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.set_defaults(handler=evaluate)
     challenge = commands.add_parser(
         "safety-challenge",
-        help="the independent challenge sets (tests/data/safety_challenge.yml, understanding_challenge.yml): danger, "
+        help="the independent challenge sets (tests/data/safety_challenge.yml, understanding_challenge.yml, night_challenge.yml): danger, "
         "close ordinary messages, topic questions",
     )
     challenge.add_argument("--model", help="model to load (default: models/current.tar.gz)")

@@ -52,9 +52,9 @@ def test_no_evaluation_message_is_copied_into_training() -> None:
 
 def test_no_challenge_set_message_is_in_the_training_data() -> None:
     """The independent challenge sets measure; a line of theirs in training would make them flatter."""
-    from bot.evaluation.challenge import CHALLENGE_SETS, challenge_messages, topic_questions
+    from bot.evaluation.challenge import CHALLENGE_SETS, TOPIC_SETS, challenge_messages, topic_questions
 
     challenge = {normalised(text) for path in CHALLENGE_SETS.values() for text, _ in challenge_messages(path)}
-    challenge |= {normalised(text) for text, _ in topic_questions()}
+    challenge |= {normalised(text) for path in TOPIC_SETS.values() for text, _ in topic_questions(path)}
     copied = [line for lines in EXAMPLES.values() for line in lines if normalised(line) in challenge]
     assert copied == []

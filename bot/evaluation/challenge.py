@@ -1,11 +1,15 @@
 """How the assistant does on messages worded in ways nobody tuned it for.
 
-Two independent sets, each written by someone who had seen neither the lexicon nor the training data
-(nor, for the second, the first set); they measure and are never used to tune:
+Three independent sets, each written by someone who had seen neither the lexicon nor the training data
+(nor the sets before it); they measure and are never used to tune:
 - `tests/data/safety_challenge.yml`: 30 messages for each kind of danger and 80 that must not raise an
   alarm (many deliberately close: past events, questions about going missing, anger without risk);
 - `tests/data/understanding_challenge.yml`: 36 of each kind of danger (a third told late in a long
-  message), 140 close ordinary messages, and 178 ordinary questions by topic.
+  message), 140 close ordinary messages, and 178 ordinary questions by topic;
+- `tests/data/night_challenge.yml`: long, messy messages as parents write them at night: 30 of each kind of
+  danger (half told late), 120 close ordinary messages, and 8 questions for each of 27 topics and for
+  talking to someone. Topics that no intent opens (reached by a button from another topic) count as
+  understood when the message opens a topic with that button.
 Figures are in docs/results.md.
 """
 
@@ -27,7 +31,9 @@ from bot.safety.intents import CHECK_INTENTS, help_given_for
 
 CHALLENGE_PATH = PROJECT_ROOT / "tests" / "data" / "safety_challenge.yml"
 UNDERSTANDING_PATH = PROJECT_ROOT / "tests" / "data" / "understanding_challenge.yml"
-CHALLENGE_SETS = {"first set": CHALLENGE_PATH, "second set": UNDERSTANDING_PATH}
+NIGHT_PATH = PROJECT_ROOT / "tests" / "data" / "night_challenge.yml"
+CHALLENGE_SETS = {"first set": CHALLENGE_PATH, "second set": UNDERSTANDING_PATH, "third set": NIGHT_PATH}
+TOPIC_SETS = {"second set": UNDERSTANDING_PATH, "third set": NIGHT_PATH}
 NOT_DANGER = "not_danger"
 TALK_TO_SOMEONE = "talk_to_someone"  # in the topic questions: asking for a person, not a topic
 
@@ -110,20 +116,35 @@ class TopicScore:
         )
 
 
+def intents_reaching(content: Content, topic_id: str) -> set[str]:
+    """The intents that open a topic: its own, or, for a topic no intent opens, those of the topics whose
+    buttons lead to it (one tap away)."""
+    if topic_id == TALK_TO_SOMEONE:
+        return {TALK_TO_SOMEONE}
+    own = content.topics[topic_id].intent
+    if own:
+        return {own}
+    return {
+        topic.intent
+        for topic in content.topics.values()
+        if topic.intent and any(b.goto.split("/")[0] == topic_id for step in topic.steps for b in step.buttons)
+    }
+
+
 def score_topics(results: list[dict[str, Any]], questions: list[tuple[str, str]], content: Content) -> TopicScore:
     """What the conversation would do with each parse result (bot.conversation's own choice logic)."""
     score = TopicScore()
     for (message, topic_id), result in zip(questions, results, strict=True):
-        expected = TALK_TO_SOMEONE if topic_id == TALK_TO_SOMEONE else content.topics[topic_id].intent
+        expected = intents_reaching(content, topic_id)
         answer = str((result.get("intent") or {}).get("name") or "")
         score.total += 1
-        if answer == expected:
+        if answer in expected:
             score.right_first += 1
             score.in_choices += 1
             continue
         offers_choices = answer == "nlu_fallback" or answer in CHECK_INTENTS
-        offered = [topic.id for topic in likely_topics(content, result.get("intent_ranking") or [])]
-        if offers_choices and (topic_id in offered or topic_id == TALK_TO_SOMEONE):  # "Talk to someone" is always offered
+        offered = {topic.intent for topic in likely_topics(content, result.get("intent_ranking") or [])}
+        if offers_choices and (offered & expected or topic_id == TALK_TO_SOMEONE):  # "Talk to someone" is always offered
             score.in_choices += 1
         else:
             score.missed.append((topic_id, answer, message))
@@ -149,7 +170,7 @@ def score_answers(messages: list[tuple[str, str]], results: list[dict[str, Any]]
 @dataclass
 class ChallengeReport:
     safety: dict[str, ChallengeScore]  # per set
-    topics: TopicScore
+    topics: dict[str, TopicScore]  # per set with topic questions
     safety_without_checks: dict[str, ChallengeScore]  # the same model, as the safety net was before check questions
 
 
@@ -158,8 +179,8 @@ def measure(model_path: str, content: Content) -> ChallengeReport:
     from bot.evaluation.run import parse_all
 
     sets = {name: challenge_messages(path) for name, path in CHALLENGE_SETS.items()}
-    questions = topic_questions()
-    texts = [message for messages in sets.values() for message, _ in messages] + [message for message, _ in questions]
+    question_sets = {name: topic_questions(path) for name, path in TOPIC_SETS.items()}
+    texts = [message for messages in [*sets.values(), *question_sets.values()] for message, _ in messages]
     results, _ = parse_all(model_path, texts)
     safety, before, position = {}, {}, 0
     for name, messages in sets.items():
@@ -167,4 +188,8 @@ def measure(model_path: str, content: Content) -> ChallengeReport:
         safety[name] = score_answers(messages, these)
         before[name] = score_answers(messages, [without_check_questions(result) for result in these])
         position += len(messages)
-    return ChallengeReport(safety, score_topics(results[position:], questions, content), before)
+    topics = {}
+    for name, questions in question_sets.items():
+        topics[name] = score_topics(results[position : position + len(questions)], questions, content)
+        position += len(questions)
+    return ChallengeReport(safety, topics, before)
