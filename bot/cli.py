@@ -8,7 +8,7 @@ import signal
 import sys
 from datetime import date
 
-from bot.config import PROJECT_ROOT, load_settings
+from bot.config import PROJECT_ROOT, SettingsError, get_settings
 
 
 def content_check(args: argparse.Namespace) -> int:
@@ -17,7 +17,7 @@ def content_check(args: argparse.Namespace) -> int:
     from bot.content.loader import load_content
     from bot.handoff.form import REFERRAL_NEEDS
 
-    settings = load_settings()
+    settings = get_settings()
     content, load_findings = load_content(settings.content_dir)
     findings = check_content(content, load_findings, date.today(), REFERRAL_NEEDS)
     findings += domain_findings(content, PROJECT_ROOT / "domain.yml")
@@ -42,7 +42,7 @@ def content_sync_domain(args: argparse.Namespace) -> int:
     from bot.content.domain_sync import sync_domain
     from bot.content.store import ContentStore
 
-    content = ContentStore(load_settings().content_dir).get()
+    content = ContentStore(get_settings().content_dir).get()
     changed = sync_domain(content, PROJECT_ROOT / "domain.yml")
     print("domain.yml updated: retrain with `make train`." if changed else "domain.yml already up to date.")
     return 0
@@ -60,7 +60,7 @@ def web(args: argparse.Namespace) -> int:
     from bot.web.background import add_background_work
     from bot.web.server import run as serve
 
-    settings = load_settings()
+    settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app(settings)
     add_background_work(app)
@@ -114,10 +114,9 @@ def _referral_store():  # type: ignore[no-untyped-def]
 
 
 def referrals_purge(args: argparse.Namespace) -> int:
-    from bot.storage.config import retention_days
     from bot.storage.tracker_store import purge_conversations
 
-    days = args.days or retention_days()
+    days = args.days or get_settings().referral_retention_days
     store = _referral_store()
     deleted = store.purge_older_than(days, actor="cli")
     events = purge_conversations(store.engine, days)
@@ -170,7 +169,7 @@ def safety_challenge(args: argparse.Namespace) -> int:
     from bot.safety.detector import load_lexicon
     from bot.training import MODEL_PATH
 
-    settings = load_settings()
+    settings = get_settings()
     lexicon = load_lexicon(settings.content_dir / "safety" / "lexicon.yml")
     for name, path in CHALLENGE_SETS.items():
         print(score_lexicon(lexicon, challenge_messages(path)).summary(f"{name}, lexicon alone"))
@@ -412,7 +411,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except SettingsError as error:  # every bad value at once, by name; secrets never shown
+        print(error.report(), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
