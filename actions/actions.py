@@ -18,7 +18,7 @@ from bot.payloads import first_entity
 from bot.safety.records import INTERRUPTING, safety_record, with_record
 
 CONTENT = ContentStore(get_settings().content_dir, referral_form.REFERRAL_NEEDS)
-REFERRAL_FORM = "referral_form"
+REFERRAL_FORM = referral_form.FORM_NAME
 
 
 def latest_intent(tracker: Tracker) -> str:

@@ -13,14 +13,14 @@ from bot.config import PROJECT_ROOT, SettingsError, get_settings
 
 def content_check(args: argparse.Namespace) -> int:
     from bot.content.check import check_content, readability_scores
-    from bot.content.domain_sync import domain_findings
     from bot.content.loader import load_content
+    from bot.domain import drift_findings
     from bot.handoff.form import REFERRAL_NEEDS
 
     settings = get_settings()
     content, load_findings = load_content(settings.content_dir)
     findings = check_content(content, load_findings, date.today(), REFERRAL_NEEDS)
-    findings += domain_findings(content, PROJECT_ROOT / "domain.yml")
+    findings += drift_findings(content)
     if not args.quiet:
         print("Reading ease (Flesch, 60 or more needed) and length per message:")
         for score in readability_scores(content):
@@ -38,13 +38,23 @@ def content_check(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def content_sync_domain(args: argparse.Namespace) -> int:
-    from bot.content.domain_sync import sync_domain
-    from bot.content.store import ContentStore
+def domain_generate(args: argparse.Namespace) -> int:
+    from bot.content.check import check_content
+    from bot.content.loader import load_content
+    from bot.domain import GENERATED, write_generated
+    from bot.handoff.form import REFERRAL_NEEDS
 
-    content = ContentStore(get_settings().content_dir).get()
-    changed = sync_domain(content, PROJECT_ROOT / "domain.yml")
-    print("domain.yml updated: retrain with `make train`." if changed else "domain.yml already up to date.")
+    content, load_findings = load_content(get_settings().content_dir)
+    errors = [f for f in check_content(content, load_findings, date.today(), REFERRAL_NEEDS) if f.is_error]
+    if errors:  # the domain is never written from content that the check refuses
+        for finding in errors:
+            print(finding, file=sys.stderr)
+        print("Nothing written: fix the content first (`make content-check`).", file=sys.stderr)
+        return 1
+    changed = write_generated(content)
+    for name in changed:
+        print(f"domain/{GENERATED}/{name} updated.")
+    print("Retrain with `make train`." if changed else f"domain/{GENERATED}/ already up to date.")
     return 0
 
 
@@ -327,9 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = content.add_parser("check", help="check the content and report problems with their location")
     check.add_argument("--quiet", action="store_true", help="only print problems")
     check.set_defaults(handler=content_check)
-    content.add_parser("sync-domain", help="copy the help_now message into domain.yml").set_defaults(
-        handler=content_sync_domain
+
+    domain = commands.add_parser("domain", help="the Rasa domain (domain/)").add_subparsers(
+        dest="domain_command", required=True
     )
+    domain.add_parser(
+        "generate", help="write domain/generated/ from the form, the safety intents and content/messages.yml"
+    ).set_defaults(handler=domain_generate)
 
     env = commands.add_parser("env", help="the .env file").add_subparsers(dest="env_command", required=True)
     env.add_parser("complete", help="add settings that .env lacks, with fresh secrets").set_defaults(
