@@ -284,6 +284,11 @@ class Settings(BaseSettings):
         env_file = ENV_FILE
         env_file_encoding = "utf-8"
         allow_mutation = False
+        case_sensitive = True  # RASA_URL is read, rasa_url is not
+
+        @classmethod
+        def prepare_field(cls, field: ModelField) -> None:
+            field.field_info.extra["env_names"] = {field.name.upper()}
 
         @classmethod
         def parse_env_var(cls, field_name: str, raw_val: str) -> Any:

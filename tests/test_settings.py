@@ -71,6 +71,14 @@ def test_blank_means_the_default_and_the_environment_wins_over_the_env_file(
     assert settings.content_dir == PROJECT_ROOT / "elsewhere" / "content"  # relative to the project
 
 
+def test_only_the_exact_upper_case_names_are_read(clean_environment: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("web_port=abc\n")
+    clean_environment.setenv("rasa_url", "not a url")
+    settings = load_settings(env_file)
+    assert settings.web_port == 8000 and settings.rasa_url == "http://localhost:5005"
+
+
 def test_every_bad_value_is_listed_at_once_each_with_what_is_allowed(clean_environment: pytest.MonkeyPatch) -> None:
     bad = {
         "ACTION_PORT": "abc",
