@@ -137,3 +137,18 @@ def test_a_change_to_any_domain_file_means_a_new_model(tmp_path: Path) -> None:
     after = fingerprint(root)
     (root / "domain" / "notes.md").write_text("still not read by Rasa")
     assert fingerprint(root) == after
+
+
+
+def test_odd_text_in_a_reply_reaches_rasa_exactly(domain_copy: Path, tmp_path: Path) -> None:
+    content_dir = Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))
+    messages = content_dir / "messages.yml"
+    original = "If anyone is in danger right now, call {{emergency.phone}}."
+    odd = "- Not a list: # no comment, 'single' \"double\" {braces} ---\u00a0caf\u00e9 \U0001f49b, call {{emergency.phone}}."
+    messages.write_text(messages.read_text(encoding="utf-8").replace(original, odd), encoding="utf-8")
+    edited, findings = load_content(content_dir)
+    assert not [f for f in findings if f.is_error]
+    write_generated(edited, domain_copy)
+    text = merged_domain(domain_copy)["responses"]["utter_help_now"][0]["text"]
+    expected = odd.replace("{braces}", "{{braces}}").replace("{{emergency.phone}}", "999")  # Rasa's escape, doubled
+    assert text.split("\n")[0] == expected
