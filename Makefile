@@ -21,8 +21,9 @@ train:
 content-check:
 	$(PY) -m bot content check
 
+# Write domain/generated/ from the form, the safety intents and content/messages.yml (then `make train`).
 sync-domain:
-	$(PY) -m bot content sync-domain
+	$(PY) -m bot domain generate
 
 validate:
 	./scripts/validate.sh

@@ -11,14 +11,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import conversation
-from bot.config import load_settings
+from bot.config import get_settings
 from bot.content.store import ContentStore, ContentUnavailable
 from bot.handoff import form as referral_form
 from bot.payloads import first_entity
 from bot.safety.records import INTERRUPTING, safety_record, with_record
 
-CONTENT = ContentStore(load_settings().content_dir, referral_form.REFERRAL_NEEDS)
-REFERRAL_FORM = "referral_form"
+CONTENT = ContentStore(get_settings().content_dir, referral_form.REFERRAL_NEEDS)
+REFERRAL_FORM = referral_form.FORM_NAME
 
 
 def latest_intent(tracker: Tracker) -> str:

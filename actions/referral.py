@@ -148,7 +148,7 @@ class ValidateReferralForm(FormValidationAction):
     """Asks only the questions that apply, and re-asks an answer it could not understand."""
 
     def name(self) -> str:
-        return "validate_referral_form"
+        return f"validate_{form.FORM_NAME}"
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -182,7 +182,7 @@ def _validator(field_name: str):  # type: ignore[no-untyped-def]
 
 def _asker(field_name: str) -> type[Action]:
     def name(self: Action) -> str:
-        return f"action_ask_{field_name}"
+        return form.ask_action(field_name)
 
     async def run(
         self: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -1,1 +1,1 @@
-"""Parent Support Assistant: content, safety, hand-off store, web service and CLI."""
+"""Parent Support Assistant: the project's own code. What each package owns, and the layers: docs/architecture.md."""

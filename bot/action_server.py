@@ -129,11 +129,11 @@ def create_app(secret: str, actions_package: str = "actions") -> Sanic:
 
 
 def main() -> None:
-    from bot.config import load_settings
+    from bot.config import settings_or_exit
 
+    settings = settings_or_exit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
-    settings = load_settings()
-    app = create_app(settings.action_server_secret)
+    app = create_app(settings.action_server_secret.get_secret_value())
     log.info("action server on http://%s:%s", settings.action_host, settings.action_port)
     app.run(settings.action_host, settings.action_port, access_log=False, workers=1, motd=False)
 

@@ -8,19 +8,19 @@ import signal
 import sys
 from datetime import date
 
-from bot.config import PROJECT_ROOT, load_settings
+from bot.config import PROJECT_ROOT, SettingsError, get_settings
 
 
 def content_check(args: argparse.Namespace) -> int:
     from bot.content.check import check_content, readability_scores
-    from bot.content.domain_sync import domain_findings
     from bot.content.loader import load_content
+    from bot.domain import drift_findings
     from bot.handoff.form import REFERRAL_NEEDS
 
-    settings = load_settings()
+    settings = get_settings()
     content, load_findings = load_content(settings.content_dir)
     findings = check_content(content, load_findings, date.today(), REFERRAL_NEEDS)
-    findings += domain_findings(content, PROJECT_ROOT / "domain.yml")
+    findings += drift_findings(content)
     if not args.quiet:
         print("Reading ease (Flesch, 60 or more needed) and length per message:")
         for score in readability_scores(content):
@@ -38,13 +38,23 @@ def content_check(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def content_sync_domain(args: argparse.Namespace) -> int:
-    from bot.content.domain_sync import sync_domain
-    from bot.content.store import ContentStore
+def domain_generate(args: argparse.Namespace) -> int:
+    from bot.content.check import check_content
+    from bot.content.loader import load_content
+    from bot.domain import GENERATED, write_generated
+    from bot.handoff.form import REFERRAL_NEEDS
 
-    content = ContentStore(load_settings().content_dir).get()
-    changed = sync_domain(content, PROJECT_ROOT / "domain.yml")
-    print("domain.yml updated: retrain with `make train`." if changed else "domain.yml already up to date.")
+    content, load_findings = load_content(get_settings().content_dir)
+    errors = [f for f in check_content(content, load_findings, date.today(), REFERRAL_NEEDS) if f.is_error]
+    if errors:  # the domain is never written from content that the check refuses
+        for finding in errors:
+            print(finding, file=sys.stderr)
+        print("Nothing written: fix the content first (`make content-check`).", file=sys.stderr)
+        return 1
+    changed = write_generated(content)
+    for name in changed:
+        print(f"domain/{GENERATED}/{name} updated.")
+    print("Retrain with `make train`." if changed else f"domain/{GENERATED}/ already up to date.")
     return 0
 
 
@@ -60,7 +70,7 @@ def web(args: argparse.Namespace) -> int:
     from bot.web.background import add_background_work
     from bot.web.server import run as serve
 
-    settings = load_settings()
+    settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app(settings)
     add_background_work(app)
@@ -114,10 +124,9 @@ def _referral_store():  # type: ignore[no-untyped-def]
 
 
 def referrals_purge(args: argparse.Namespace) -> int:
-    from bot.storage.config import retention_days
     from bot.storage.tracker_store import purge_conversations
 
-    days = args.days or retention_days()
+    days = args.days or get_settings().referral_retention_days
     store = _referral_store()
     deleted = store.purge_older_than(days, actor="cli")
     events = purge_conversations(store.engine, days)
@@ -170,7 +179,7 @@ def safety_challenge(args: argparse.Namespace) -> int:
     from bot.safety.detector import load_lexicon
     from bot.training import MODEL_PATH
 
-    settings = load_settings()
+    settings = get_settings()
     lexicon = load_lexicon(settings.content_dir / "safety" / "lexicon.yml")
     for name, path in CHALLENGE_SETS.items():
         print(score_lexicon(lexicon, challenge_messages(path)).summary(f"{name}, lexicon alone"))
@@ -329,9 +338,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = content.add_parser("check", help="check the content and report problems with their location")
     check.add_argument("--quiet", action="store_true", help="only print problems")
     check.set_defaults(handler=content_check)
-    content.add_parser("sync-domain", help="copy the help_now message into domain.yml").set_defaults(
-        handler=content_sync_domain
+
+    domain = commands.add_parser("domain", help="the Rasa domain (domain/)").add_subparsers(
+        dest="domain_command", required=True
     )
+    domain.add_parser(
+        "generate", help="write domain/generated/ from the form, the safety intents and content/messages.yml"
+    ).set_defaults(handler=domain_generate)
 
     env = commands.add_parser("env", help="the .env file").add_subparsers(dest="env_command", required=True)
     env.add_parser("complete", help="add settings that .env lacks, with fresh secrets").set_defaults(
@@ -413,7 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except SettingsError as error:  # every bad value at once, by name; secrets never shown
+        print(error.report(), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

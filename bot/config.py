@@ -1,59 +1,393 @@
-"""Configuration read from the environment, with `.env` loaded first (python-dotenv)."""
+"""The project's settings: one typed object, read once from the environment and `.env` (pydantic's BaseSettings).
+
+Values already in the environment win over `.env`; a blank value means the default. Every bad value is
+found at once and reported by name, with what was given (never a secret) and what is allowed:
+`SettingsError` carries the list, and each entry point prints it and exits non-zero (`settings_or_exit`).
+A setting that only some processes need (DATA_ENCRYPTION_KEYS) may be left unset; the part that needs it
+says so when it is used. `.env.example` documents every setting (a test holds the two to the same names).
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+import ipaddress
+import math
+import re
+import secrets
+import sys
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from dotenv import load_dotenv
+from cryptography.fernet import Fernet
+from pydantic import BaseSettings, Field, SecretStr, ValidationError, validator
+from pydantic.fields import ModelField
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = PROJECT_ROOT / ".env"
+DOMAIN_DIR = PROJECT_ROOT / "domain"
+
+_SHOWN_CHARS = 60
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
-@dataclass(frozen=True)
-class Settings:
-    content_dir: Path
-    rasa_url: str
-    rasa_token: str
-    rasa_host: str
-    action_host: str
-    action_port: int
-    action_server_secret: str
-    web_host: str
-    web_port: int
-    max_message_chars: int
-    rasa_timeout_seconds: float
-    trusted_proxy_hops: int = 0
-    chat_rate_per_address: str = "240/minute"
-    chat_rate_per_conversation: str = "30/minute"
-    rate_limit_storage: str = "async+memory://"
-    web_head_timeout_seconds: float = 10.0
-    web_body_timeout_seconds: float = 10.0
-    web_keepalive_seconds: float = 15.0
+class SettingsError(ValueError):
+    """Settings that are bad or missing: one line per setting, each starting with its name."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+    def report(self) -> str:
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        return f"Settings problem ({len(self.problems)}), in .env or the environment:\n{lines}"
 
 
-def load_settings() -> Settings:
-    """Read settings; values already in the environment win over `.env`."""
-    load_dotenv(PROJECT_ROOT / ".env", override=False)
-    return Settings(
-        content_dir=Path(os.environ.get("CONTENT_DIR", PROJECT_ROOT / "content")),
-        rasa_url=os.environ.get("RASA_URL", "http://localhost:5005").rstrip("/"),
-        rasa_token=os.environ.get("RASA_TOKEN", ""),
-        # The Rasa server and the action server listen on loopback: only the web service faces the world.
-        rasa_host=os.environ.get("RASA_HOST", "127.0.0.1"),
-        action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
-        action_port=int(os.environ.get("ACTION_PORT", "5055")),
-        action_server_secret=os.environ.get("ACTION_SERVER_SECRET", ""),
-        web_host=os.environ.get("WEB_HOST", "127.0.0.1"),
-        web_port=int(os.environ.get("WEB_PORT", "8000")),
-        max_message_chars=int(os.environ.get("MAX_MESSAGE_CHARS", "1000")),
-        rasa_timeout_seconds=float(os.environ.get("RASA_TIMEOUT_SECONDS", "15")),
-        trusted_proxy_hops=max(0, int(os.environ.get("TRUSTED_PROXY_HOPS") or 0)),
-        chat_rate_per_address=os.environ.get("CHAT_RATE_PER_ADDRESS") or "240/minute",
-        chat_rate_per_conversation=os.environ.get("CHAT_RATE_PER_CONVERSATION") or "30/minute",
-        rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE") or "async+memory://",
-        web_head_timeout_seconds=float(os.environ.get("WEB_HEAD_TIMEOUT_SECONDS") or 10),
-        web_body_timeout_seconds=float(os.environ.get("WEB_BODY_TIMEOUT_SECONDS") or 10),
-        web_keepalive_seconds=float(os.environ.get("WEB_KEEPALIVE_SECONDS") or 15),
-    )
+def normalise_origin(value: str) -> str | None:
+    """Turn "https://Example.org:443/" into "https://example.org"; None when `value` is not a plain web origin."""
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/"):
+        return None
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    suffix = f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{host}{suffix}"
+
+
+# -- parsers: each takes the stripped text and gives the typed value, or raises ValueError saying what is allowed --
+
+Parser = Callable[[str], Any]
+
+
+def _whole(smallest: int, largest: int | None = None) -> Parser:
+    allowed = f"a whole number from {smallest} to {largest}" if largest else f"a whole number, {smallest} or more"
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"[+-]?\d{1,18}", text):
+            raise ValueError(f"must be {allowed}")
+        number = int(text)
+        if number < smallest or (largest is not None and number > largest):
+            raise ValueError(f"must be {allowed}")
+        return number
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0 or len(text) > 20:
+        raise ValueError("must be a number of seconds above 0, such as 10 or 2.5")
+    return number
+
+
+def _flag(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _choice(*choices: str) -> Parser:
+    def parse(text: str) -> str:
+        if text.lower() not in choices:
+            raise ValueError(f"must be one of: {', '.join(choices)}")
+        return text.lower()
+
+    return parse
+
+
+def _host(text: str) -> str:
+    try:
+        ipaddress.ip_address(text)
+        return text
+    except ValueError:
+        pass
+    labels = text.rstrip(".").split(".")
+    if len(text) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        raise ValueError("must be a host name or an IP address, such as 127.0.0.1 (no scheme, no port)")
+    return text
+
+
+def _web_url(text: str) -> str:
+    allowed = "must be an http:// or https:// address with a host, such as http://127.0.0.1:5005"
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise ValueError(allowed)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise ValueError(allowed) from None
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(allowed)
+    return text
+
+
+def _base_url(text: str) -> str:
+    return _web_url(text).rstrip("/")
+
+
+def _rate(text: str) -> str:
+    from limits import parse_many
+
+    allowed = "must be one limit: a number of messages per period, such as 30/minute (second, minute, hour or day)"
+    try:
+        items = parse_many(text)
+    except ValueError:
+        raise ValueError(allowed) from None
+    if len(items) != 1 or items[0].amount < 1:
+        raise ValueError(allowed)
+    return text
+
+
+def _rate_storage(text: str) -> str:
+    from limits.storage import SCHEMES
+
+    scheme = text.split("://", 1)[0] if "://" in text else ""
+    if not scheme.startswith("async+") or scheme not in SCHEMES:
+        raise ValueError("must be an async storage of the limits library: async+memory:// or async+redis://host:6379")
+    return text
+
+
+def _database_url(text: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        make_url(text).get_dialect()
+    except Exception:  # SQLAlchemy raises ArgumentError, ValueError or NoSuchModuleError here
+        raise ValueError(
+            "must be a SQLAlchemy database URL: sqlite:////path/to/file.db or postgresql+psycopg2://user:password@host:5432/name"
+        ) from None
+    return text
+
+
+def _fernet_key(text: str) -> str:
+    if not _is_fernet_key(text):
+        raise ValueError(
+            "must be a Fernet key (32 url-safe base64-encoded bytes): make one with "
+            "`.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+        )
+    return text
+
+
+def _fernet_keys(text: str) -> str:
+    keys = [part.strip() for part in text.split(",")]
+    bad = [str(position) for position, key in enumerate(keys, start=1) if not _is_fernet_key(key)]
+    if bad:
+        which = f"key {bad[0]} of {len(keys)} is not a valid Fernet key" if len(bad) == 1 else (
+            f"keys {', '.join(bad[:-1])} and {bad[-1]} of {len(keys)} are not valid Fernet keys"
+        )
+        raise ValueError(
+            f"{which} (each is 32 url-safe base64-encoded bytes; keys are separated by commas, newest first, "
+            "with no empty entries)"
+        )
+    return ",".join(keys)
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _origins(text: str) -> frozenset[str]:
+    entries = [entry.strip() for entry in text.split(",") if entry.strip()]
+    bad = [position for position, entry in enumerate(entries, start=1) if normalise_origin(entry) is None]
+    if bad:
+        raise ValueError(
+            f"entry {', '.join(map(str, bad))} of {len(entries)} is not a web origin: each must be like "
+            "https://www.example.org (scheme, host and an optional port; no path), separated by commas"
+        )
+    return frozenset(origin for entry in entries if (origin := normalise_origin(entry)))
+
+
+def _folder(text: str) -> Path:
+    if "\0" in text or len(text) > 4096:
+        raise ValueError("must be a folder path")
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path  # relative to the project, like `.env` itself
+
+
+def _text(text: str) -> str:
+    if len(text) > 4096 or any(not ch.isprintable() for ch in text):
+        raise ValueError("must be printable text, at most 4,096 characters")
+    return text
+
+
+def _generated_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _generated_fernet_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+def _setting(default: Any, parse: Parser, *, secret: bool = False, generate: Callable[[], str] | None = None) -> Any:
+    """A field: `parse` reads the text; a secret is never shown in errors; `generate` makes a new value for setup."""
+    return Field(default, parse=parse, secret=secret, generate=generate)
+
+
+class Settings(BaseSettings):
+    """Every setting, by its environment name in lower case (RASA_URL is `rasa_url`)."""
+
+    # The Rasa server, the action server and the web service.
+    rasa_token: SecretStr = _setting("", _text, secret=True, generate=_generated_token)
+    rasa_url: str = _setting("http://localhost:5005", _base_url)
+    rasa_host: str = _setting("127.0.0.1", _host)
+    action_host: str = _setting("127.0.0.1", _host)
+    action_port: int = _setting(5055, _whole(1, 65535))
+    action_server_secret: SecretStr = _setting("", _text, secret=True, generate=_generated_token)
+    action_server_url: str = _setting("http://127.0.0.1:5055/webhook", _web_url)
+    web_host: str = _setting("127.0.0.1", _host)
+    web_port: int = _setting(8000, _whole(1, 65535))
+    widget_allowed_origins: frozenset[str] = _setting(frozenset(), _origins)
+    max_message_chars: int = _setting(1000, _whole(1))
+    rasa_timeout_seconds: float = _setting(15.0, _seconds)
+    chat_rate_per_address: str = _setting("240/minute", _rate)
+    chat_rate_per_conversation: str = _setting("30/minute", _rate)
+    rate_limit_storage: str = _setting("async+memory://", _rate_storage)
+    web_head_timeout_seconds: float = _setting(10.0, _seconds)
+    web_body_timeout_seconds: float = _setting(10.0, _seconds)
+    web_keepalive_seconds: float = _setting(15.0, _seconds)
+    content_dir: Path = _setting(PROJECT_ROOT / "content", _folder)
+    rasa_telemetry_enabled: bool = _setting(False, _flag)
+    service_log_dir: Path | None = _setting(None, _folder)
+    # Self-referrals.
+    database_url: SecretStr = _setting("", _database_url, secret=True)  # may hold a password
+    data_encryption_keys: SecretStr = _setting("", _fernet_keys, secret=True, generate=_generated_fernet_key)
+    referral_retention_days: int = _setting(365, _whole(1))
+    referral_spool_dir: Path = _setting(PROJECT_ROOT / "var" / "spool", _folder)
+    staff_webhook_url: str = _setting("", _web_url)
+    staff_webhook_secret: SecretStr = _setting("", _text, secret=True)
+    # Staff review.
+    staff_session_key: SecretStr = _setting("", _fernet_key, secret=True, generate=_generated_fernet_key)
+    staff_session_idle_minutes: int = _setting(30, _whole(1))
+    staff_cookie_secure: str = _setting("auto", _choice("auto", "always"))
+    trusted_proxy_hops: int = _setting(0, _whole(0))
+
+    class Config:
+        env_file = ENV_FILE
+        env_file_encoding = "utf-8"
+        allow_mutation = False
+        case_sensitive = True  # RASA_URL is read, rasa_url is not
+
+        @classmethod
+        def prepare_field(cls, field: ModelField) -> None:
+            field.field_info.extra["env_names"] = {field.name.upper()}
+
+        @classmethod
+        def parse_env_var(cls, field_name: str, raw_val: str) -> Any:
+            return raw_val  # lists are comma-separated text, read by the field's own parser (not JSON)
+
+    @validator("*", pre=True)
+    def _parse(cls, value: Any, field: ModelField) -> Any:  # noqa: N805 (pydantic passes the class)
+        if not isinstance(value, str):
+            return value  # given in code (tests), already typed
+        text = value.strip()
+        if not text:
+            return field.default
+        try:
+            return field.field_info.extra["parse"](text)
+        except ValueError as error:
+            raise ValueError(f"{error}; {_given(text, field)}") from None
+
+    # -- what some parts need, checked where they are used --------------------------------------------------
+
+    def encryption_keys(self) -> list[str]:
+        """DATA_ENCRYPTION_KEYS, newest first (the newest encrypts; all decrypt). Raises SettingsError when unset."""
+        raw = self.data_encryption_keys.get_secret_value()
+        if not raw:
+            raise SettingsError(
+                [
+                    "DATA_ENCRYPTION_KEYS is not set: add a key to .env, e.g. the output of "
+                    "`.venv/bin/python -c 'from bot.storage.crypto import generate_key; print(generate_key())'`"
+                ]
+            )
+        return raw.split(",")
+
+    @property
+    def rasa_port(self) -> int:
+        parts = urlsplit(self.rasa_url)
+        return parts.port or _DEFAULT_PORTS[parts.scheme]
+
+    def as_environment(self) -> dict[str, str]:
+        """Every setting that has a value, as environment text: what a child process (and endpoints.yml) reads.
+
+        Blank settings are left out: blank means the default, for the child as for this process.
+        """
+        environment = {}
+        for name in self.__fields__:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, frozenset):
+                value = ",".join(sorted(value))
+            if value is not None and str(value):
+                environment[name.upper()] = str(value)
+        return environment
+
+
+def setting_names() -> list[str]:
+    """Every setting's environment name, in the order of the model."""
+    return [name.upper() for name in Settings.__fields__]
+
+
+def generated_secrets() -> dict[str, Callable[[], str]]:
+    """The settings setup fills with a fresh secret when `.env` lacks them, and how each is made."""
+    return {
+        name.upper(): field.field_info.extra["generate"]
+        for name, field in Settings.__fields__.items()
+        if field.field_info.extra.get("generate")
+    }
+
+
+def _given(text: str, field: ModelField) -> str:
+    """What was given, for the error: never a secret; long values cut; odd characters escaped by repr()."""
+    if field.field_info.extra.get("secret"):
+        return "the value given is a secret, so it is not shown"
+    shown = text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
+    return f"given {shown!r}"
+
+
+def load_settings(env_file: Path | None = ENV_FILE) -> Settings:
+    """Read the settings now (see `get_settings` for the cached copy). Raises SettingsError listing every bad value."""
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = str(item["loc"][0]).upper()
+            problems.append(f"{name}: {item['msg']}")
+        raise SettingsError(problems) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings, read once per process (tests call `get_settings.cache_clear()` after changing the environment)."""
+    return load_settings()
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or every problem printed to stderr and exit status 2: for the start of each process."""
+    try:
+        return get_settings()
+    except SettingsError as error:
+        print(error.report(), file=sys.stderr)
+        raise SystemExit(2) from None

@@ -5,33 +5,25 @@ Secrets are generated fresh, never copied from the example; values already in `.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
 from pathlib import Path
 
 from dotenv import dotenv_values, set_key
 
-from bot.storage.crypto import generate_key
-
-GENERATED: dict[str, Callable[[], str]] = {
-    "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
-    "ACTION_SERVER_SECRET": lambda: secrets.token_urlsafe(32),
-    "DATA_ENCRYPTION_KEYS": generate_key,
-    "STAFF_SESSION_KEY": generate_key,
-}
+from bot.config import generated_secrets
 
 
 def complete_env(env_path: Path, example_path: Path) -> list[str]:
     """Add every setting of the example that `.env` lacks (or a generated secret left empty); returns their names."""
     example = dotenv_values(example_path)
     current = dotenv_values(env_path) if env_path.exists() else {}
+    generated = generated_secrets()  # which settings are secrets setup makes, and how (bot.config)
     added = []
     for key, default in example.items():
         missing = key not in current
-        empty_secret = key in GENERATED and not (current.get(key) or "").strip()
+        empty_secret = key in generated and not (current.get(key) or "").strip()
         if not (missing or empty_secret):
             continue
-        value = GENERATED[key]() if key in GENERATED else (default or "")
+        value = generated[key]() if key in generated else (default or "")
         set_key(str(env_path), key, value, quote_mode="never")
         added.append(key)
     if env_path.exists():

@@ -16,8 +16,9 @@
    the model is loaded it is moved out of the collector's way with `gc.freeze()` (full collections
    then take under 6 ms).
 
-The HTTP API's token comes from the RASA_TOKEN environment variable, not the command line, so that
-`ps` never shows it.
+The settings are checked before Rasa starts (every bad value listed, exit status 2) and given to Rasa
+as environment variables, which `endpoints.yml` reads. The HTTP API's token comes from the RASA_TOKEN
+setting, not the command line, so that `ps` never shows it.
 
 `bot/runner.py` starts the Rasa server through this module; `tests/test_rasa_server.py` keeps the
 adjustments honest against the installed Rasa.
@@ -147,14 +148,22 @@ def uninstall() -> None:
 
 
 def with_token_from_environment(argv: list[str]) -> list[str]:
-    """`argv` with `--auth-token` taken from RASA_TOKEN, so the token never shows in the process list."""
-    token = os.environ.get("RASA_TOKEN", "")
+    """`argv` with `--auth-token` taken from the RASA_TOKEN setting, so the token never shows in the process list."""
+    from bot.config import get_settings
+
+    token = get_settings().rasa_token.get_secret_value()
     if len(argv) > 1 and argv[1] == "run" and token and "--auth-token" not in argv and "-t" not in argv:
         return [*argv, "--auth-token", token]
     return argv
 
 
 def main() -> None:
+    from bot.config import settings_or_exit
+    from bot.storage.config import database_url
+
+    # endpoints.yml reads ACTION_SERVER_URL, ACTION_SERVER_SECRET and DATABASE_URL from the environment.
+    for name, value in {**settings_or_exit().as_environment(), "DATABASE_URL": database_url()}.items():
+        os.environ.setdefault(name, value)
     install()
     from rasa.__main__ import main as rasa_main
 

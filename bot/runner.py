@@ -9,9 +9,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from bot.config import PROJECT_ROOT, Settings, load_settings
+from bot.config import PROJECT_ROOT, Settings, get_settings
 from bot.storage.config import database_url
 from bot.storage.migrate import upgrade
 from bot.training import MODEL_PATH
@@ -23,13 +24,15 @@ class Service:
     command: list[str]
     health_url: str
     address: str
+    environment: dict[str, str] = field(default_factory=dict)  # what the process is started with
+    log_dir: Path | None = None  # SERVICE_LOG_DIR: a log file per service there, else the terminal
     process: subprocess.Popen[bytes] | None = None
 
 
 def services(settings: Settings) -> list[Service]:
-    rasa_port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
+    rasa_port = str(settings.rasa_port)
     python = sys.executable
-    return [
+    listed = [
         Service(
             "action server",
             [python, "-m", "bot.action_server"],  # rasa-sdk's executor; loopback, shared secret (bot/action_server.py)
@@ -65,6 +68,11 @@ def services(settings: Settings) -> list[Service]:
             f"http://localhost:{settings.web_port}",
         ),
     ]
+    environment = _environment(settings)
+    for service in listed:
+        service.environment = environment
+        service.log_dir = settings.service_log_dir
+    return listed
 
 
 def _is_up(url: str) -> bool:
@@ -90,12 +98,14 @@ def stop(running: list[Service]) -> None:
             service.process.wait()
 
 
-def _environment() -> dict[str, str]:
+def _environment(settings: Settings) -> dict[str, str]:
+    """The services see exactly the settings read here (`.env` included), and what Rasa and Sanic need."""
     return {
         **os.environ,
+        **settings.as_environment(),
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONPATH": str(PROJECT_ROOT),
-        "DATABASE_URL": database_url(),  # endpoints.yml needs it set, even when .env leaves it to the default
+        "DATABASE_URL": database_url(settings),  # endpoints.yml needs it set, even when .env leaves it to the default
         # Sanic closes idle connections after 5 s, Rasa's client keeps them 15 s: under load a reused,
         # closing connection lost action results (rasa-sdk raised this to 120 s after 3.6, PR #1047).
         "SANIC_KEEP_ALIVE_TIMEOUT": "120",
@@ -106,10 +116,9 @@ def _environment() -> dict[str, str]:
 
 def _log_target(service: Service) -> int | None:
     """Where a service writes its log: the terminal, or a file per service under SERVICE_LOG_DIR (tests read these)."""
-    folder = os.environ.get("SERVICE_LOG_DIR")
-    if not folder:
+    if service.log_dir is None:
         return None
-    path = os.path.join(folder, service.name.replace(" ", "_") + ".log")
+    path = service.log_dir / (service.name.replace(" ", "_") + ".log")
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
 
@@ -117,7 +126,7 @@ def _launch(service: Service) -> None:
     log_fd = _log_target(service)
     try:
         service.process = subprocess.Popen(
-            service.command, cwd=PROJECT_ROOT, env=_environment(), start_new_session=True, stdout=log_fd, stderr=log_fd
+            service.command, cwd=PROJECT_ROOT, env=service.environment, start_new_session=True, stdout=log_fd, stderr=log_fd
         )
     finally:
         if log_fd is not None:
@@ -137,14 +146,14 @@ def _wait_until_up(started: list[Service], timeout: float) -> None:
 
 def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) -> list[Service]:
     """Start every service and wait until each answers its health check."""
-    settings = settings or load_settings()
-    if not settings.rasa_token:
+    settings = settings or get_settings()
+    if not settings.rasa_token.get_secret_value():
         raise SystemExit("RASA_TOKEN is empty in .env: the Rasa HTTP API must never run without a token.")
-    if not settings.action_server_secret:
+    if not settings.action_server_secret.get_secret_value():
         raise SystemExit("ACTION_SERVER_SECRET is empty in .env: run `make setup` to generate one.")
     if not MODEL_PATH.exists():
         raise SystemExit(f"No trained model at {MODEL_PATH}. Run `make train` first.")
-    upgrade(database_url())  # the schema is current before anything writes to it
+    upgrade(database_url(settings))  # the schema is current before anything writes to it
     started: list[Service] = []
     try:
         for service in services(settings):

@@ -1,4 +1,4 @@
-"""Train a Rasa model only when its inputs (data/, domain.yml, config.yml) have changed."""
+"""Train a Rasa model only when its inputs (data/, domain/, config.yml) have changed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT
+from bot.config import DOMAIN_DIR, PROJECT_ROOT
 
 MODEL_DIR = PROJECT_ROOT / "models"
 MODEL_NAME = "current"
@@ -18,8 +18,10 @@ FINGERPRINT_PATH = MODEL_DIR / "current.fingerprint"
 
 
 def training_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
-    files = sorted(p for p in (root / "data").rglob("*") if p.is_file())
-    return files + [root / "domain.yml", root / "config.yml"]
+    """Every file Rasa trains from: the training data, each domain file (Rasa merges them all) and the pipeline."""
+    data = sorted(p for p in (root / "data").rglob("*") if p.is_file())
+    domain = sorted(p for p in (root / DOMAIN_DIR.name).rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml"))
+    return data + domain + [root / "config.yml"]
 
 
 def fingerprint(root: Path = PROJECT_ROOT) -> str:
@@ -43,7 +45,7 @@ def train_if_needed(force: bool = False) -> bool:
     if not force and model_is_current():
         print(f"Model is up to date ({MODEL_PATH.relative_to(PROJECT_ROOT)}); not retraining.")
         return False
-    print("Training the assistant's model (data/, domain.yml or config.yml changed)...", flush=True)
+    print("Training the assistant's model (data/, domain/ or config.yml changed)...", flush=True)
     started = time.monotonic()
     expected = fingerprint()
     subprocess.run(
@@ -53,7 +55,7 @@ def train_if_needed(force: bool = False) -> bool:
             "rasa",
             "train",
             "--domain",
-            "domain.yml",
+            DOMAIN_DIR.name,
             "--config",
             "config.yml",
             "--data",

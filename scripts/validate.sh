@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 output=$(RASA_TELEMETRY_ENABLED=false .venv/bin/python -m rasa data validate \
-  --domain domain.yml --data data --config config.yml 2>&1)
+  --domain domain --data data --config config.yml 2>&1)
 status=$?
 warnings=$(printf '%s\n' "$output" | grep -E "UserWarning|WARNING|ERROR" || true)
 patterns=$(grep -v -E '^\s*(#|$)' scripts/validate-explained-warnings.txt || true)

@@ -1,4 +1,4 @@
-"""Database fixtures: every storage test runs on SQLite and on a real PostgreSQL server.
+"""Shared fixtures: settings read afresh for each test, and databases (every storage test runs on SQLite and on a real PostgreSQL server).
 
 PostgreSQL comes from TEST_DATABASE_URL, or from scripts/test-services.sh (started once per session and
 stopped at the end if this session started it). When neither works the PostgreSQL cases are skipped with
@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, get_settings
 
 SERVICES = PROJECT_ROOT / "scripts" / "test-services.sh"
 PG_PORT = 55432
@@ -63,6 +63,17 @@ def _start_postgres() -> tuple[Postgres, bool]:
     except Exception as exc:  # any failure to reach the server is a skip reason, shown in full
         return Postgres(None, f"cannot connect to {make_url(url)!r}: {type(exc).__name__}: {exc}"), started_here
     return Postgres(url), started_here
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Each test reads the settings afresh (the code reads them once per process), so its environment counts.
+
+    A test that changes the environment after the settings were read calls `get_settings.cache_clear()`.
+    """
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

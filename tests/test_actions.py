@@ -82,14 +82,13 @@ def test_unreadable_content_still_gives_the_emergency_response(tmp_path: Path, m
 
 
 def test_the_action_server_registers_every_action_the_domain_names() -> None:
-    import yaml
     from rasa_sdk.executor import ActionExecutor
 
-    from bot.config import PROJECT_ROOT
+    from bot.domain import merged_domain
 
     executor = ActionExecutor()
     executor.register_package("actions")
-    domain_actions = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["actions"]
+    domain_actions = merged_domain()["actions"]
     assert set(executor.actions) == set(domain_actions)
 
 

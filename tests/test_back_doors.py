@@ -132,7 +132,7 @@ def test_the_action_server_refuses_a_call_without_the_shared_secret(stack: list[
 def test_even_with_the_secret_a_referral_needs_a_real_conversation_with_consent(
     stack: list[Service], database: str
 ) -> None:
-    secret = load_settings().action_server_secret
+    secret = load_settings().action_server_secret.get_secret_value()
     forged = {
         "next_action": "action_referral_submit",
         "sender_id": "forger",
@@ -149,7 +149,7 @@ def test_even_with_the_secret_a_referral_needs_a_real_conversation_with_consent(
 
 
 def test_the_rasa_token_is_not_in_the_process_list(stack: list[Service]) -> None:
-    token = load_settings().rasa_token
+    token = load_settings().rasa_token.get_secret_value()
     rasa = next(service for service in stack if service.name == "Rasa server")
     assert rasa.process is not None
     assert token not in " ".join(psutil.Process(rasa.process.pid).cmdline())
@@ -170,7 +170,7 @@ def test_the_socketio_channel_is_closed_and_the_rest_channel_takes_no_huge_body(
 
 def test_a_failing_action_answers_with_help_and_logs_no_conversation(stack: list[Service], logs: Path) -> None:
     sender = "planted-values-check"
-    token = load_settings().rasa_token
+    token = load_settings().rasa_token.get_secret_value()
     replies("hello", sender)  # the session starts first: starting one would reset the planted slots
     planted = [
         {"event": "slot", "name": "preferred_name", "value": PLANTED_NAME},

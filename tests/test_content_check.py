@@ -9,8 +9,8 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.content.check import check_content, inline_numbers, readability_scores
-from bot.content.domain_sync import domain_findings
 from bot.content.loader import load_content
+from bot.domain import drift_findings
 from tests.helpers import PLAIN, SERVICES, messages, topic, write_content
 
 TODAY = date(2026, 11, 22)
@@ -126,7 +126,7 @@ def test_real_content_passes_with_scores_for_every_step() -> None:
     assert errors == []
     scored = [s for s in readability_scores(content) if s.score is not None]
     assert scored and all(s.score >= 60 for s in scored)
-    assert domain_findings(content, PROJECT_ROOT / "domain.yml") == []
+    assert drift_findings(content) == []
 
 
 FACT_SHEET_SOURCE = "shared/reference/signposting-facts.md"

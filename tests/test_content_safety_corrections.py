@@ -6,16 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
 
 from bot import conversation
 from bot.config import PROJECT_ROOT
 from bot.content.store import ContentStore
 from bot.conversation import Place
+from bot.domain import merged_domain
 from bot.handoff import form
 
 CONTENT = ContentStore(PROJECT_ROOT / "content").get()
-DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+DOMAIN = merged_domain()
 
 
 def _flat(text: str) -> str:

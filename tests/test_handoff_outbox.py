@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.config import get_settings
 from bot.handoff import outbox
 from bot.handoff.outbox import (
     DeliveryReport,
@@ -325,6 +326,7 @@ def test_webhook_settings_from_env(monkeypatch) -> None:
 
     monkeypatch.setenv("STAFF_WEBHOOK_URL", "")
     monkeypatch.setenv("STAFF_WEBHOOK_SECRET", "")
+    get_settings.cache_clear()
     assert webhook_settings_from_env() == WebhookSettings(url=None, secret=None)
 
 

@@ -7,9 +7,10 @@ import yaml
 from bot import conversation
 from bot.config import PROJECT_ROOT
 from bot.content.store import ContentStore
+from bot.domain import merged_domain
 
 CONTENT = ContentStore(PROJECT_ROOT / "content").get()
-DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+DOMAIN = merged_domain()
 TOPIC_INTENTS = {
     "grooming_info",
     "criminal_exploitation",

@@ -43,6 +43,7 @@ def test_endpoints_take_the_action_server_and_database_from_the_environment(monk
 
     monkeypatch.setenv("ACTION_SERVER_URL", "http://localhost:5999/webhook")
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/conversations.db")
+    monkeypatch.setenv("ACTION_SERVER_SECRET", "a-shared-secret")  # the settings never write to the environment
     endpoint = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "action_endpoint")
     assert endpoint is not None and endpoint.url == "http://localhost:5999/webhook"
     tracker_store = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "tracker_store")

@@ -92,7 +92,7 @@ def test_a_topic_in_the_parents_words_then_next(stack) -> None:
 def test_rasa_http_api_needs_the_token(stack) -> None:
     settings = load_settings()
     assert get_status("http://localhost:5105/status") == 401
-    assert get_status(f"http://localhost:5105/status?token={settings.rasa_token}") == 200
+    assert get_status(f"http://localhost:5105/status?token={settings.rasa_token.get_secret_value()}") == 200
 
 
 def test_the_rest_channel_is_open_on_loopback_and_socketio_is_gone(stack) -> None:

@@ -131,12 +131,21 @@ def test_keys_are_hmacs_that_group_names_and_ipv6_networks() -> None:
     assert len(lone_surrogate[1][0]) == 64
 
 
-@pytest.mark.parametrize(("raw", "hops"), [("", 0), ("2", 2), ("-1", 0), ("two", 0)])
+@pytest.mark.parametrize(("raw", "hops"), [("", 0), ("2", 2)])
 def test_trusted_proxy_hops_is_a_setting_off_by_default(monkeypatch: pytest.MonkeyPatch, raw: str, hops: int) -> None:
-    from bot.web.staff.config import load_staff_config
+    from bot.config import load_settings
 
     monkeypatch.setenv("TRUSTED_PROXY_HOPS", raw)
-    assert load_staff_config().trusted_proxy_hops == hops
+    assert load_settings().trusted_proxy_hops == hops
+
+
+@pytest.mark.parametrize("raw", ["-1", "two", "1.5"])
+def test_a_bad_trusted_proxy_hops_stops_the_start_instead_of_guessing(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    from bot.config import SettingsError, load_settings
+
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", raw)
+    with pytest.raises(SettingsError, match="TRUSTED_PROXY_HOPS: must be a whole number, 0 or more"):
+        load_settings()
 
 
 def test_the_migration_adds_the_table_drops_the_lock_and_keeps_accounts(tmp_path: Path) -> None:

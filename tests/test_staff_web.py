@@ -11,7 +11,7 @@ import re
 import statistics
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -297,7 +297,7 @@ async def test_failures_slow_sign_in_down_but_never_lock_the_account(staff: Staf
 
 
 async def test_an_attacker_elsewhere_cannot_keep_the_real_user_out(staff: Staff) -> None:
-    staff.ctx.config = replace(staff.ctx.config, trusted_proxy_hops=1)
+    staff.ctx.settings = staff.ctx.settings.copy(update={"trusted_proxy_hops": 1})
     attacker = {"X-Forwarded-For": "203.0.113.66"}
     for n in range(30):
         await staff.login("alice", f"guess number {n}", headers=attacker)
@@ -320,7 +320,7 @@ async def test_without_trusted_proxies_x_forwarded_for_is_ignored(staff: Staff) 
 
 
 async def test_the_client_address_is_read_from_the_right_of_x_forwarded_for(staff: Staff) -> None:
-    staff.ctx.config = replace(staff.ctx.config, trusted_proxy_hops=2)  # say a CDN, then a load balancer
+    staff.ctx.settings = staff.ctx.settings.copy(update={"trusted_proxy_hops": 2})  # say a CDN, then a load balancer
     for forwarded in (
         "198.51.100.1, 203.0.113.5, 10.0.0.2",  # the client's own claim, the CDN saw 203.0.113.5, the LB saw the CDN
         "not-an-address, 10.0.0.2",  # garbage where the address should be: the connecting address counts
@@ -337,7 +337,7 @@ async def test_the_client_address_is_read_from_the_right_of_x_forwarded_for(staf
 
 
 async def test_addresses_in_one_ipv6_slash_64_are_throttled_together(staff: Staff) -> None:
-    staff.ctx.config = replace(staff.ctx.config, trusted_proxy_hops=1)
+    staff.ctx.settings = staff.ctx.settings.copy(update={"trusted_proxy_hops": 1})
     for n in range(3):
         await staff.login("alice", "wrong password", headers={"X-Forwarded-For": f"2001:db8:5:6::{n + 1:x}"})
     refused = await staff.login("alice", PASSWORD, headers={"X-Forwarded-For": "2001:db8:5:6:ffff::1"})

@@ -13,7 +13,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, inspect, select, text
 from sqlalchemy.engine import Engine
 
-from bot.storage.config import StorageConfigError, encryption_keys, retention_days
+from bot.config import SettingsError, get_settings, load_settings
+from bot.storage.config import encryption_keys
 from bot.storage.crypto import Cipher, InvalidToken, generate_key
 from bot.storage.models import AuditLog, Base, Outbox, Referral
 from bot.storage.repository import (
@@ -390,20 +391,22 @@ def test_encryption_keys_come_from_the_environment(monkeypatch: pytest.MonkeyPat
     assert encryption_keys() == [first, second]
 
     monkeypatch.setenv("DATA_ENCRYPTION_KEYS", "")
-    with pytest.raises(StorageConfigError, match="DATA_ENCRYPTION_KEYS is not set"):
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError, match="DATA_ENCRYPTION_KEYS is not set"):
         encryption_keys()
 
     monkeypatch.setenv("DATA_ENCRYPTION_KEYS", f"{first},not-a-key")
-    with pytest.raises(StorageConfigError, match="DATA_ENCRYPTION_KEYS: key 2 of 2") as error:
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError, match="DATA_ENCRYPTION_KEYS: key 2 of 2") as error:
         encryption_keys()
     assert first not in str(error.value)
 
 
 def test_retention_days(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REFERRAL_RETENTION_DAYS", "")
-    assert retention_days() == 365
+    assert load_settings().referral_retention_days == 365
     monkeypatch.setenv("REFERRAL_RETENTION_DAYS", "30")
-    assert retention_days() == 30
+    assert load_settings().referral_retention_days == 30
     monkeypatch.setenv("REFERRAL_RETENTION_DAYS", "a year")
-    with pytest.raises(StorageConfigError, match="REFERRAL_RETENTION_DAYS"):
-        retention_days()
+    with pytest.raises(SettingsError, match="REFERRAL_RETENTION_DAYS"):
+        load_settings()

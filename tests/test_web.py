@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -42,7 +41,7 @@ async def fake_rasa(aiohttp_server):
 
 @pytest.fixture
 async def client(aiohttp_client, fake_rasa):
-    settings = replace(load_settings(), rasa_url=str(fake_rasa.make_url("")).rstrip("/"), max_message_chars=50)
+    settings = load_settings().copy(update=dict(rasa_url=str(fake_rasa.make_url("")).rstrip("/"), max_message_chars=50))
     return await aiohttp_client(create_app(settings))
 
 
@@ -89,7 +88,7 @@ async def test_oversized_request_body_is_refused_clearly(client) -> None:
 
 
 async def test_assistant_down_gives_a_kind_error_with_the_emergency_numbers(aiohttp_client, unused_tcp_port) -> None:
-    settings = replace(load_settings(), rasa_url=f"http://127.0.0.1:{unused_tcp_port}", rasa_timeout_seconds=2)
+    settings = load_settings().copy(update=dict(rasa_url=f"http://127.0.0.1:{unused_tcp_port}", rasa_timeout_seconds=2))
     client = await aiohttp_client(create_app(settings))
     response = await client.post("/api/chat", json={"sender": SENDER, "message": "hello"})
     assert response.status == 503

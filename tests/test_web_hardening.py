@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import pytest
 from aiohttp import web
@@ -31,7 +30,7 @@ async def rasa(aiohttp_server):
 
 
 def app_with(rasa, **overrides: object) -> web.Application:
-    settings = replace(load_settings(), rasa_url=str(rasa.make_url("")).rstrip("/"), **overrides)
+    settings = load_settings().copy(update=dict(rasa_url=str(rasa.make_url("")).rstrip("/"), **overrides))
     app = create_app(settings)
 
     async def broken(request: web.Request) -> web.Response:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 from aiohttp import web
 
-from bot.config import PROJECT_ROOT, load_settings
+from bot.config import PROJECT_ROOT, SettingsError, load_settings, normalise_origin
 from bot.content.store import ContentStore
 from bot.web.app import create_app
-from bot.web.widget.cors import normalise_origin, parse_allowed_origins
 from bot.web.widget.helpnow import Call, help_now
 
 SENDER = "0b6c9d3e5f7a4b1c9d2e3f4a5b6c7d8e"
@@ -42,12 +40,9 @@ def content_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def client(aiohttp_client, fake_rasa, content_copy: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", f"{CHARITY}/, https://Partner.example:443, not an origin")
-    settings = replace(
-        load_settings(),
-        rasa_url=str(fake_rasa.make_url("")).rstrip("/"),
-        content_dir=content_copy,
-        max_message_chars=700,
+    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", f"{CHARITY}/, https://Partner.example:443")
+    settings = load_settings().copy(
+        update=dict(rasa_url=str(fake_rasa.make_url("")).rstrip("/"), content_dir=content_copy, max_message_chars=700)
     )
     return await aiohttp_client(create_app(settings))
 
@@ -175,7 +170,7 @@ async def test_a_preflight_asking_for_more_than_json_is_refused(client) -> None:
 
 async def test_same_origin_pages_need_no_listing(aiohttp_client, fake_rasa, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WIDGET_ALLOWED_ORIGINS", raising=False)
-    settings = replace(load_settings(), rasa_url=str(fake_rasa.make_url("")).rstrip("/"))
+    settings = load_settings().copy(update=dict(rasa_url=str(fake_rasa.make_url("")).rstrip("/")))
     client = await aiohttp_client(create_app(settings))
     own = f"http://{client.server.host}:{client.server.port}"
     response = await client.post("/api/chat", json={"sender": SENDER, "message": "hi"}, headers={"Origin": own})
@@ -187,7 +182,7 @@ async def test_same_origin_pages_need_no_listing(aiohttp_client, fake_rasa, monk
 
 async def test_status_says_whether_the_assistant_answers(client, aiohttp_client, unused_tcp_port) -> None:
     assert (await client.get("/api/status")).status == 200
-    settings = replace(load_settings(), rasa_url=f"http://127.0.0.1:{unused_tcp_port}")
+    settings = load_settings().copy(update=dict(rasa_url=f"http://127.0.0.1:{unused_tcp_port}"))
     down = await aiohttp_client(create_app(settings))
     response = await down.get("/api/status")
     assert response.status == 503 and (await response.json())["assistant"] == "unreachable"
@@ -209,9 +204,16 @@ def test_normalise_origin(raw: str, expected: str | None) -> None:
     assert normalise_origin(raw) == expected
 
 
-def test_empty_setting_means_no_other_site() -> None:
-    assert parse_allowed_origins("") == frozenset()
-    assert parse_allowed_origins(" , ") == frozenset()
+def test_empty_setting_means_no_other_site(monkeypatch: pytest.MonkeyPatch) -> None:
+    for empty in ("", " , "):
+        monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", empty)
+        assert load_settings().widget_allowed_origins == frozenset()
+
+
+def test_an_entry_that_is_not_an_origin_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", f"{CHARITY}, www.partner.example/page")
+    with pytest.raises(SettingsError, match="WIDGET_ALLOWED_ORIGINS: entry 2 of 2 is not a web origin"):
+        load_settings()
 
 
 async def test_the_grouped_menu_reaches_the_widget_and_a_group_button_reaches_rasa_unchanged(
@@ -233,7 +235,7 @@ async def test_the_grouped_menu_reaches_the_widget_and_a_group_button_reaches_ra
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
     rasa = await aiohttp_server(app)
-    settings = replace(load_settings(), rasa_url=str(rasa.make_url("")).rstrip("/"), content_dir=content_copy)
+    settings = load_settings().copy(update=dict(rasa_url=str(rasa.make_url("")).rstrip("/"), content_dir=content_copy))
     client = await aiohttp_client(create_app(settings))
     own = {"Origin": f"http://{client.server.host}:{client.server.port}"}
 

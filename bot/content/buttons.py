@@ -1,6 +1,6 @@
 """Buttons as parents see them: the payloads they send, their standard labels, and editors' buttons expanded.
 
-Rendering, like bot.content.render: the domain's generated replies (domain_sync) and the conversation
+Rendering, like bot.content.render: the domain's generated replies (domain_responses) and the conversation
 (bot.conversation) both use it, so it lives with the content.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from bot.content.models import Button, Content, Topic
 from bot.safety.intents import SAFETY_INTENTS
 
-# Payloads sent by buttons. Intents and entities are declared in domain.yml.
+# Payloads sent by buttons. Intents and entities are declared in the Rasa domain (domain/).
 NEXT = "/topic_next"
 MORE = "/topic_more"
 MENU = "/menu"

@@ -88,7 +88,7 @@ class Message:
     id: str
     text: str
     buttons: tuple[Button, ...] = ()
-    domain_response: bool = False  # also written into domain.yml as utter_<id>, to work without actions
+    domain_response: bool = False  # also a Rasa domain response utter_<id> (domain/generated/), to work without actions
 
 
 @dataclass(frozen=True)

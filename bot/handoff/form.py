@@ -17,12 +17,25 @@ from bot.content.render import render
 from bot.conversation import BotMessage, expand_buttons
 from bot.handoff.summary import FIELD_ORDER, REVIEW_LABELS, question_applies, render_parent_review
 from bot.handoff.validation import ERROR_CODES, VALIDATORS, validate_contact_phone
+from bot.safety.intents import CHECK_INTENTS, SAFETY_INTENTS
 
 # A slot holding this was skipped ("prefer not to say"); a slot holding None was not asked yet.
 SKIPPED = "prefer_not_to_say"
+FORM_NAME = "referral_form"
 FORM_FIELDS: tuple[str, ...] = (*FIELD_ORDER, "include_transcript")
 
 AFFIRM, DENY, CANCEL, CHANGE, RESUME = "/affirm", "/deny", "/cancel", "/referral_change", "/referral_resume"
+# Never taken as an answer, so each reaches its own rule: a safety message or check question, help now,
+# stop and change. The form's slot mappings in the Rasa domain are generated from this (bot.domain).
+NOT_AN_ANSWER: tuple[str, ...] = (*SAFETY_INTENTS, *CHECK_INTENTS, "help_now", CANCEL[1:], CHANGE[1:])
+# Answers taken from the intent itself: "She's been gone since Friday" is a yes to "is your child missing
+# now?", and the missing-now help is given as the answer is taken (actions/referral.py).
+ANSWER_FROM_INTENT: dict[str, tuple[str, bool]] = {"child_missing_now": ("missing_now", True)}
+
+
+def ask_action(field_name: str) -> str:
+    """The action that asks one question (Rasa calls `action_ask_<slot>` for the form's requested slot)."""
+    return f"action_ask_{field_name}"
 CONSENT_ACTION = "action_referral_consent"
 # What content/referral.yml must word, for the content check and the live content store.
 REFERRAL_NEEDS = ReferralNeeds(questions=FORM_FIELDS, re_ask_codes=frozenset(ERROR_CODES))

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -69,15 +68,13 @@ def backoff(attempts: int, base: float = 5.0, cap: float = 3600.0, jitter: float
 
 def webhook_settings_from_env() -> WebhookSettings:
     """STAFF_WEBHOOK_URL (optional; empty means no webhook) and STAFF_WEBHOOK_SECRET (optional HMAC key)."""
-    from bot.config import load_settings
+    from bot.config import get_settings
 
-    load_settings()  # loads .env without overriding the real environment
-    url = os.environ.get("STAFF_WEBHOOK_URL", "").strip() or None
-    secret = os.environ.get("STAFF_WEBHOOK_SECRET", "").strip() or None
+    settings = get_settings()  # the URL is checked there: http:// or https:// with a host
+    url = settings.staff_webhook_url or None
+    secret = settings.staff_webhook_secret.get_secret_value() or None
     if url is not None:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("STAFF_WEBHOOK_URL must be an http:// or https:// URL")
         if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
             log.warning("STAFF_WEBHOOK_URL is plain http: referral notifications would travel unencrypted")
     return WebhookSettings(url=url, secret=secret)

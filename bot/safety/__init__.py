@@ -1,1 +1,2 @@
-"""Danger recognised in any message, by a deterministic lexicon under the learned model."""
+"""Danger recognised in any message: the safety lexicon put over the learned model, a check question where only
+the model sees danger, and the four kinds of danger named once (`intents.py`)."""

@@ -1,4 +1,5 @@
-"""Storage for self-referrals: encrypted at rest, idempotent saves, an outbox for notifications, a spool for outages.
+"""Storage: self-referrals (encrypted at rest, idempotent saves, an outbox for notifications, a spool for outages),
+staff accounts and sign-in throttling, the audit log, and Rasa's conversation tracker (encrypted events).
 
 Typical use:
 

@@ -378,9 +378,9 @@ class SpoolDirectory:
 
     @classmethod
     def from_env(cls, cipher: Cipher) -> SpoolDirectory:
-        from bot.storage.config import spool_dir
+        from bot.config import get_settings
 
-        return cls(spool_dir(), cipher)
+        return cls(get_settings().referral_spool_dir, cipher)
 
     def _file(self, submission_key: str) -> Path:
         if not _SAFE_KEY.match(submission_key):

@@ -1,4 +1,5 @@
-"""aiohttp application: a small JSON endpoint that relays to Rasa's REST channel; the widget and staff pages plug in."""
+"""The web service's aiohttp application: `/api/chat` (checked, rate-limited, relayed to Rasa's REST channel),
+`/api/status` and security headers on every response; the widget and the staff pages plug in."""
 
 from __future__ import annotations
 

@@ -20,9 +20,11 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 @dataclass(frozen=True)
 class RateLimitSettings:
-    per_address: str = "240/minute"
-    per_conversation: str = "30/minute"
-    storage_uri: str = "async+memory://"
+    """CHAT_RATE_PER_ADDRESS, CHAT_RATE_PER_CONVERSATION and RATE_LIMIT_STORAGE (checked in bot.config)."""
+
+    per_address: str
+    per_conversation: str
+    storage_uri: str
 
 
 class ChatRateLimits:

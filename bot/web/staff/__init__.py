@@ -17,13 +17,12 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 
 from bot.accounts.staff import Passwords
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.content.store import ContentStore
-from bot.storage.config import StorageConfigError
 from bot.storage.repository import ReferralStore
 from bot.storage.staff_repository import StaffRepository
 from bot.web.bodies import IN_SUB_APP, body_deadline
-from bot.web.staff.config import StaffConfig, load_staff_config
+from bot.web.staff.config import StaffConfig, staff_config
 from bot.web.staff.context import STAFF, StaffContext
 from bot.web.staff.present import ago, when
 from bot.web.staff.security import StaffCookieStorage, guard, staff_headers
@@ -38,7 +37,7 @@ __all__ = ["STAFF", "StaffContext", "setup_staff"]
 def _open_storage(ctx: StaffContext) -> None:
     try:
         store = ReferralStore.from_env()
-    except StorageConfigError as exc:
+    except SettingsError as exc:
         ctx.problem = f"The staff pages cannot open the referrals: {exc}"
         log.error("staff pages unavailable: %s", exc)
         return
@@ -85,7 +84,7 @@ def setup_staff(app: web.Application, settings: Settings, config: StaffConfig | 
     """Mount the staff review sub-application on `app` at /staff/ and return its context."""
     ctx = StaffContext(
         settings=settings,
-        config=config or load_staff_config(),
+        config=config or staff_config(settings),
         passwords=Passwords(),
         content=ContentStore(settings.content_dir),
     )

@@ -111,7 +111,7 @@ async def login_submit(request: web.Request) -> web.Response:
     ctx = context(request)
     form = await read_form(request)
     typed, password = form_text(form, "username"), form_text(form, "password")
-    address = client_address(request, ctx.config.trusted_proxy_hops)
+    address = client_address(request, ctx.settings.trusted_proxy_hops)
     outcome = await sign_in(ctx, address, typed, password)
     shown = typed[:MAX_SHOWN_NAME]  # whatever was typed, known or not, so the page says nothing about accounts
     if outcome.retry_after:

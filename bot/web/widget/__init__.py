@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.config import Settings
 from bot.content.store import ContentStore
-from bot.web.widget.cors import allowed_origins_from_env, setup_cors
+from bot.web.widget.cors import setup_cors
 from bot.web.widget.helpnow import help_now
 
 ASSETS = Path(__file__).resolve().parent.parent / "static"
@@ -66,7 +66,7 @@ def setup_widget(app: web.Application, settings: Settings, store: ContentStore |
         )
         return web.Response(text=page, content_type="text/html")
 
-    setup_cors(app, allowed_origins_from_env())
+    setup_cors(app, settings.widget_allowed_origins)
     app.router.add_get("/", demo_page)
     app.router.add_get("/widget/widget.js", _asset("widget.js", "text/javascript; charset=utf-8"))
     app.router.add_get("/widget/widget.css", _asset("widget.css", "text/css; charset=utf-8"))

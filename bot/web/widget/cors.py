@@ -6,53 +6,15 @@ allowed: the widget sends no cookies.
 
 from __future__ import annotations
 
-import logging
-import os
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-log = logging.getLogger(__name__)
+from bot.config import normalise_origin
 
 ALLOWED_ORIGINS = web.AppKey("widget_allowed_origins", frozenset)
 # Paths a widget on another origin needs: the chat relay, the reconnect probe and the widget's own files.
 CORS_PREFIXES = ("/api/chat", "/api/status", "/widget/")
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def normalise_origin(value: str) -> str | None:
-    """Turn "https://Example.org:443/" into "https://example.org"; None when `value` is not a plain web origin."""
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/"):
-        return None
-    if parts.query or parts.fragment or parts.username or parts.password:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    suffix = f":{port}" if port and port != DEFAULT_PORTS[parts.scheme] else ""
-    return f"{parts.scheme}://{host}{suffix}"
-
-
-def parse_allowed_origins(raw: str) -> frozenset[str]:
-    origins = set()
-    for item in raw.split(","):
-        if not item.strip():
-            continue
-        origin = normalise_origin(item)
-        if origin is None:
-            log.warning("WIDGET_ALLOWED_ORIGINS: ignored an entry that is not an origin such as https://example.org")
-        else:
-            origins.add(origin)
-    return frozenset(origins)
-
-
-def allowed_origins_from_env() -> frozenset[str]:
-    return parse_allowed_origins(os.environ.get("WIDGET_ALLOWED_ORIGINS", ""))
 
 
 def _is_cors_path(path: str) -> bool:
