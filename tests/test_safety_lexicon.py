@@ -231,3 +231,33 @@ def test_the_police_taking_a_child_in_is_left_to_the_arrested_topic(message: str
 
 def test_a_child_taken_by_someone_else_is_still_danger_now_beside_the_police() -> None:
     assert top("they have taken my son and the police are looking") == "danger_now"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "she went missing for two nights in the summer but shes home now and asleep, how do i get ready in case it happens again",
+        "the police brought him back this morning after he'd been missing since friday, what do i say to him now",
+        "last year my lad went missing loads, hes been home for months now, should we talk about it",
+        "my son is sat next to me so this isnt an emergency, but how long do you have to wait before reporting a child missing",
+        "honestly i could kill that man for what he did, but i won't, i just need to know what to do with all this anger",
+        "my mum has taken my daughter on for a few months while we sort things out and im ashamed",
+        "there's money missing from my purse and he has new trainers, is that a sign",
+    ],
+)
+def test_danger_told_as_over_is_left_to_the_topics(message: str) -> None:
+    assert top(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("she came back on sunday after three days but tonight she's gone again and her phone is off", "missing_now"),
+        ("he turned up last week, but he still hasn't come home from school today", "missing_now"),
+        ("he went missing last year and we found him, now its 2am and he hasnt come back yet", "missing_now"),
+        ("i said i wouldn't but i'm on my way round to his flat tonight to batter him", "confront_perpetrator"),
+        ("my daughter was home safe till a man grabbed my daughter outside the shop just now", "danger_now"),
+    ],
+)
+def test_danger_happening_again_is_caught_beside_talk_of_it_being_over(message: str, expected: str) -> None:
+    assert top(message) == expected

@@ -32,6 +32,13 @@ class SafetyType:
     ignore_quoted: bool
     # A match does not count where its clause also matches one of these ("when she goes missing").
     not_in_clause_with: tuple[re.Pattern[str], ...] = ()
+    # A match does not count where the message says the danger is over ("she's home now, asleep upstairs")
+    # and nothing in it says it is happening still ("tonight", "again", "right now").
+    settled_when: tuple[re.Pattern[str], ...] = ()
+    unless_still: tuple[re.Pattern[str], ...] = ()
+
+    def settled(self, text: str) -> bool:
+        return any(p.search(text) for p in self.settled_when) and not any(p.search(text) for p in self.unless_still)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ def load_lexicon(path: Path) -> Lexicon:
                 not_in_clause_with=_compile(
                     spec.get("not_in_clause_with") or [], f"{path.name}: {name}, not_in_clause_with"
                 ),
+                settled_when=_compile(spec.get("settled_when") or [], f"{path.name}: {name}, settled_when"),
+                unless_still=_compile(spec.get("unless_still") or [], f"{path.name}: {name}, unless_still"),
             )
         )
     negation = data.get("negation") or {}
@@ -138,6 +147,8 @@ def _scan(message: str, lexicon: Lexicon, *, negated: bool) -> list[Detection]:
     found: list[Detection] = []
     for safety_type in lexicon.types:
         haystack = unquoted if safety_type.ignore_quoted else text
+        if not negated and safety_type.settled(haystack):
+            continue  # told as over: the model and the topic answer it (a doubt still gets the check question)
         for pattern in safety_type.patterns:
             match = next(
                 (
