@@ -104,7 +104,7 @@ class Taps:
         self.typed: set[str] = set()
 
     def tap(self, node) -> None:
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'});", node)
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", node)
         node.click()
         self.taps += 1
 
@@ -123,6 +123,7 @@ def button(driver, text: str):
         text,
     )
     assert node is not None, f"no visible button {text!r}"
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", node)  # not under the sticky header
     return node
 
 
