@@ -91,27 +91,28 @@ def render_pdf(document: Document) -> bytes:
     pdf.add_page()
     pdf.set_text_color(*INK)
     pdf.set_font(FAMILY, "B", 20)
-    pdf.multi_cell(0, 10, text(document.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 10, text(document.title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, "", 10)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(0, 5, text(document.note), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 5, text(document.note), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for index, part in enumerate(document.parts):
         if index:
             pdf.add_page()
         pdf.start_section(text(part.heading), level=0)
         pdf.set_font(FAMILY, "", 10)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(0, 5, text(part.intro), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, text(part.intro), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
         for block in part.blocks:
             if block.heading:
                 pdf.start_section(text(block.heading), level=1)
             pdf.set_text_color(*INK)
             for row in block.rows:
                 pdf.set_font(FAMILY, "B", 10)
-                pdf.multi_cell(0, 5.5, text(row.label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.multi_cell(0, 5.5, text(row.label), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
                 pdf.set_font(FAMILY, "", 11)
                 if row.value:
-                    pdf.multi_cell(0, 5.5, text(row.value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                    pdf.multi_cell(0, 5.5, text(row.value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
                 else:  # room to write by hand once printed
                     pdf.set_draw_color(*RULE)
                     for _ in range(2):
@@ -120,6 +121,6 @@ def render_pdf(document: Document) -> bytes:
                 pdf.ln(2)
             pdf.set_font(FAMILY, "", 11)
             for paragraph in block.paragraphs:
-                pdf.multi_cell(0, 5.5, text(paragraph), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.multi_cell(0, 5.5, text(paragraph), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
                 pdf.ln(2)
     return bytes(pdf.output())

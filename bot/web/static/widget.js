@@ -616,7 +616,7 @@
   ]);
   ui.notesToggle = el("button", { type: "button", class: "psa-link-button", "aria-controls": "psa-notes", "aria-expanded": "false", hidden: true, text: "My notes" });
   ui.footer.insertBefore(ui.notesToggle, ui.safetyToggle);
-  ui.panel.insertBefore(ui.notes, ui.note);
+  ui.panel.insertBefore(ui.notes, ui.footer);
   const CHAT_PARTS = [ui.notice, ui.log, ui.typing, ui.alert, ui.form];
 
   function field(prefix, spec, multiline) {
