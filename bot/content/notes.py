@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.models import Content, Finding, NoteField, NoteSection, NotesWording
-from bot.content.reading import Collector, has_hidden_characters, read_yaml
+from bot.content.reading import Collector, read_yaml, text_field
 
 NOTES_FILE = "notes.yml"  # inside the content folder
 NOTES_PATH = "content/notes.yml"
@@ -58,31 +58,12 @@ MAX_LABEL_CHARS = 60
 MAX_TEXT_CHARS = 2000  # the content check holds a bubble to 600; this only refuses an absurd file
 
 
-def _text(collector: Collector, raw: Any, key: str, where: str, limit: int, required: bool = True) -> str | None:
-    value = raw.get(key) if isinstance(raw, dict) else None
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            collector.error(where, f'missing field "{key}"')
-        return None
-    if not isinstance(value, str):
-        collector.error(where, f'"{key}" should be text')
-        return None
-    value = value.strip()
-    if has_hidden_characters(value):
-        collector.error(where, f'"{key}" contains invisible control characters; retype it')
-        return None
-    if len(value) > limit:
-        collector.error(where, f'"{key}" is {len(value)} characters long; keep it under {limit}')
-        return None
-    return value
-
-
 def _section(collector: Collector, raw: Any, name: str, keys: tuple[str, ...]) -> NoteSection:
     if not isinstance(raw, dict):
         collector.error(name, f'missing section "{name}:" with a title, an intro and fields')
         raw = {}
-    title = _text(collector, raw, "title", name, MAX_LABEL_CHARS) or ""
-    intro = _text(collector, raw, "intro", name, MAX_TEXT_CHARS) or ""
+    title = text_field(collector, raw, "title", name, MAX_LABEL_CHARS) or ""
+    intro = text_field(collector, raw, "intro", name, MAX_TEXT_CHARS) or ""
     raw_fields = raw.get("fields")
     if not isinstance(raw_fields, dict):
         if raw:
@@ -99,8 +80,8 @@ def _section(collector: Collector, raw: Any, name: str, keys: tuple[str, ...]) -
             collector.error(where, "missing: the notes need a label for this box")
             fields.append(NoteField(key, key))
             continue
-        label = _text(collector, entry, "label", where, MAX_LABEL_CHARS) or key
-        hint = _text(collector, entry, "hint", where, MAX_TEXT_CHARS, required=False)
+        label = text_field(collector, entry, "label", where, MAX_LABEL_CHARS) or key
+        hint = text_field(collector, entry, "hint", where, MAX_TEXT_CHARS, required=False)
         fields.append(NoteField(key, label, hint))
     return NoteSection(title=title, intro=intro, fields=tuple(fields))
 
@@ -114,13 +95,13 @@ def load_notes(path: Path, file: str) -> tuple[NotesWording | None, list[Finding
     if not isinstance(data, dict):
         return None, [Finding("error", file, "", "the file needs panel, log, missing_sheet and messages sections")]
     panel = data.get("panel") if isinstance(data.get("panel"), dict) else {}
-    title = _text(collector, panel, "title", "panel", MAX_LABEL_CHARS) or ""
-    privacy = _text(collector, panel, "privacy", "panel", MAX_TEXT_CHARS) or ""
+    title = text_field(collector, panel, "title", "panel", MAX_LABEL_CHARS) or ""
+    privacy = text_field(collector, panel, "privacy", "panel", MAX_TEXT_CHARS) or ""
     log_section = _section(collector, data.get("log"), "log", LOG_FIELDS)
     sheet_raw = data.get("missing_sheet")
     sheet = _section(collector, sheet_raw, "missing_sheet", SHEET_FIELDS)
     sheet_raw = sheet_raw if isinstance(sheet_raw, dict) else {}
-    steps_title = _text(collector, sheet_raw, "steps_title", "missing_sheet", MAX_LABEL_CHARS) or ""
+    steps_title = text_field(collector, sheet_raw, "steps_title", "missing_sheet", MAX_LABEL_CHARS) or ""
     steps = sheet_raw.get("steps")
     if not isinstance(steps, list) or not steps or not all(isinstance(s, str) and "/" in s for s in steps):
         collector.error("missing_sheet", '"steps" should list topic steps such as missing/report_now')
@@ -131,7 +112,7 @@ def load_notes(path: Path, file: str) -> tuple[NotesWording | None, list[Finding
             collector.error(f'message "{key}"', f"unknown message; the messages are: {', '.join(MESSAGES)}")
     messages = {}
     for key in MESSAGES:
-        text = _text(collector, raw_messages, key, f'message "{key}"', MAX_TEXT_CHARS)
+        text = text_field(collector, raw_messages, key, f'message "{key}"', MAX_TEXT_CHARS)
         if text:
             messages[key] = text
     wording = NotesWording(
