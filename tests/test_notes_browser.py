@@ -302,7 +302,7 @@ def test_clear_chat_and_exit_this_page_wipe_the_notes(stack, phone) -> None:
     element(phone, "#psa-sheet-clothing").send_keys(SECRET_SHEET)
     taps.tap(button(phone, "Back to the chat"))
     taps.tap(button(phone, "Clear chat"))
-    wait(phone, lambda: "notes cleared" in element(phone, ".psa-note").text)
+    wait(phone, lambda: "your notes too" in element(phone, ".psa-note").text)
     taps.tap(button(phone, "My notes"))
     assert entry_headings(phone) == [] and element(phone, "#psa-sheet-clothing").get_attribute("value") == ""
 

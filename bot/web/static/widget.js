@@ -171,7 +171,7 @@
   ui.safety = el("section", { id: "psa-safety", class: "psa-safety", "aria-labelledby": "psa-safety-title", hidden: true }, [
     el("h3", { id: "psa-safety-title", text: "Staying safe online" }),
     el("ul", {}, [
-      el("li", { text: "This chat is not saved on this device. It is gone when you close the tab, or straight away with Clear chat or Exit this page." }),
+      el("li", { text: "This chat and your notes are not saved on this device. They are gone when you close the tab, or straight away with Clear chat or Exit this page." }),
       el("li", { text: "Exit this page, or pressing the Shift key 3 times, hides this page at once and opens an everyday website instead." }),
       el("li", { text: "A private or incognito window keeps this website out of your browsing history." }),
       el("li", { text: "If someone checks this device, you can delete this website from your history. Deleting all of your history can be noticed, so you may prefer to remove only these pages." }),
@@ -990,7 +990,7 @@
 
   function clearChat() {
     forget();
-    say("Chat and notes cleared. Nothing from them is kept on this device.");
+    say("Chat cleared, and your notes too. Nothing from them is kept on this device.");
     deliver({ message: "/greet", auto: true });
   }
 
