@@ -265,8 +265,9 @@ def test_start_my_notes_in_the_missing_topic_opens_the_sheet_and_email_sends_it(
     wait(wide, lambda: any("straight away" in text for who, text in messages(wide) if who == "bot"))
     choose(wide, "What else can I do?")
     choose(wide, "Next")
-    button(wide, "Fill in a sheet before it happens").click()
-    wait(wide, lambda: not js(wide, "return root.querySelector('#psa-notes').hidden;"))
+    reply = choose(wide, "Fill in a sheet before it happens")  # the chat says what opened, for any reader
+    assert "is open now" in reply and "{{" not in reply
+    assert not js(wide, "return root.querySelector('#psa-notes').hidden;")
     assert js(wide, "return root.querySelector('#psa-notes-sheet').hidden;") is False  # the sheet, not the log
     labels = element(wide, ".psa-sheet").text
     assert "What your child looks like" in labels and "Earlier times they went missing" in labels
@@ -337,4 +338,8 @@ def test_no_accessibility_problems_in_the_notes_axe(stack, wide, phone, axe_scri
     button(phone, "My notes").click()
     found["phone-notes"] = run_axe(phone, axe_script, "notes-phone")
     screenshot(phone, "notes-320px-empty")
+    button(phone, "Add an entry").click()
+    found["phone-entry-form"] = run_axe(phone, axe_script, "notes-phone-entry-form")
+    screenshot(phone, "notes-320px-entry-form")
+    _panel_fits(phone, 320)
     assert found == {name: [] for name in found}, found

@@ -159,12 +159,12 @@ async def test_an_smtp_server_that_is_down_is_a_plain_502(client, aiohttp_client
     [
         (b"not json", {"Content-Type": "application/json"}, 400),
         (b'{"sender": "' + SENDER.encode() + b'", "entries": [[[[[[]]]]]]}', {"Content-Type": "application/json"}, 400),
-        (b"[" * 100_000, {"Content-Type": "application/json"}, 400),  # deeply nested
+        pytest.param(b"[" * 50_000, {"Content-Type": "application/json"}, 400, id="deeply-nested"),
         (b'{"sender": "' + SENDER.encode() + b'"}', {"Content-Type": "application/json"}, 400),  # nothing in it
         (b"sender=" + SENDER.encode(), {"Content-Type": "application/x-www-form-urlencoded"}, 415),  # a form elsewhere
         (b'{"sender": "x"}', {"Content-Type": "application/json", "Origin": "https://elsewhere.example"}, 403),
         (b'{"sender": "x"}', {"Content-Type": "application/json", "Origin": "null"}, 403),
-        (b"x" * (129 * 1024), {"Content-Type": "application/json"}, 413),
+        pytest.param(b"x" * (65 * 1024), {"Content-Type": "application/json"}, 413, id="over-64-KB"),
     ],
 )
 async def test_bad_requests_are_refused_plainly(client, path: str, body: bytes, headers: dict, status: int) -> None:
@@ -202,6 +202,21 @@ async def test_the_widget_on_an_allowed_site_may_post_its_notes(aiohttp_client, 
     assert preflight.status == 204
     response = await allowed.post("/notes/page", json=NOTES, headers={"Origin": "https://charity.example"})
     assert response.status == 200 and response.headers["Access-Control-Allow-Origin"] == "https://charity.example"
+
+
+async def test_one_pdf_is_made_at_a_time_and_a_long_wait_is_a_plain_503(client) -> None:
+    from bot.web.notes import NOTES_SERVICE
+
+    service = client.app[NOTES_SERVICE]
+    service.pdf_queue_seconds = 0.2
+    await service.pdf_slot.acquire()  # another PDF is being made
+    try:
+        response = await client.post("/notes/pdf", json=NOTES)
+        assert response.status == 503 and "still here" in (await response.json())["error"]
+        assert (await client.post("/notes/page", json=NOTES)).status == 200  # the page needs no slot
+    finally:
+        service.pdf_slot.release()
+    assert (await client.post("/notes/pdf", json=NOTES)).status == 200
 
 
 # ---- privacy: nothing logged, nothing written --------------------------------------------------------
@@ -321,3 +336,13 @@ def test_a_summary_without_parent_notes_still_matches_the_schema_and_a_wrong_one
     validate_summary(summary)  # every summary saved before this section existed
     with pytest.raises(ValueError, match="parent_notes"):
         with_parent_notes(summary, {"added_at": "yesterday", "entries": [], "missing_sheet": None})
+
+
+async def test_the_widget_config_carries_the_notes_wording_and_which_ways_to_keep_them(client) -> None:
+    from bot.content.notes import LOG_FIELDS, SHEET_FIELDS
+
+    notes = (await (await client.get("/widget/config.json")).json())["notes"]
+    assert [f["key"] for f in notes["log"]["fields"]] == list(LOG_FIELDS)
+    assert [f["key"] for f in notes["sheet"]["fields"]] == list(SHEET_FIELDS)
+    assert "stays on this device" in notes["messages"]["download_warning"]
+    assert notes["pdf"] is True and notes["email"] is True  # SMTP is set for these tests

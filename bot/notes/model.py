@@ -16,7 +16,9 @@ import jsonschema
 from bot.content.notes import LOG_FIELDS, SHEET_FIELDS
 from bot.text import clean_message
 
-MAX_BODY_BYTES = 128 * 1024
+# About 100 entries of a few sentences each. fpdf2 lays out about 20,000 characters a second, so this also
+# bounds the time one PDF can take (about 3 s).
+MAX_BODY_BYTES = 64 * 1024
 MAX_ENTRIES = 200
 LONG_TEXT = 4000  # what happened, what the child said
 SHORT_TEXT = 1000

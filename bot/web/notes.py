@@ -44,6 +44,8 @@ from bot.web.widget.notes_config import NOTES_FEATURES
 log = logging.getLogger(__name__)
 
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+PDF_QUEUE_SECONDS = 20.0
+NOTES_SERVICE = web.AppKey("notes_service", object)
 EMPTY = "There is nothing in your notes yet. Add an entry or fill in the sheet first."
 
 
@@ -60,7 +62,7 @@ class NotesLimits:
         return cls(
             ChatRateLimits(
                 RateLimitSettings(
-                    env("NOTES_RATE_PER_ADDRESS") or "60/minute",
+                    env("NOTES_RATE_PER_ADDRESS") or "20/minute",
                     env("NOTES_RATE_PER_CONVERSATION") or "10/minute",
                     storage_uri,
                 )
@@ -120,6 +122,19 @@ class NotesService:
         self.limits = limits
         self.mail = mail
         self.store: ReferralStore | None = None
+        # One PDF at a time: a PDF is seconds of CPU at the size cap, so many at once would starve the chat.
+        self.pdf_slot = asyncio.Semaphore(1)
+        self.pdf_queue_seconds = PDF_QUEUE_SECONDS
+
+    async def render_pdf(self, document: Document) -> bytes:
+        try:
+            await asyncio.wait_for(self.pdf_slot.acquire(), self.pdf_queue_seconds)
+        except asyncio.TimeoutError:
+            raise Refused(_error(503, "Sorry, that is taking too long just now. Your notes are still here: try again in a minute.")) from None
+        try:
+            return await asyncio.to_thread(render_pdf, document)
+        finally:
+            self.pdf_slot.release()
 
     # -- the checks every route shares -----------------------------------------------------------------
 
@@ -159,7 +174,7 @@ class NotesService:
     async def pdf(self, request: web.Request) -> web.Response:
         notes, content = await self.notes(request, self.limits.documents)
         try:
-            data = await asyncio.to_thread(render_pdf, build_document(notes, content))
+            data = await self.render_pdf(build_document(notes, content))
         except PdfUnavailable as exc:
             log.error("notes PDF unavailable: %s", exc)  # names the font folder only
             return _error(503, "The PDF cannot be made just now. The printable page and email still work.")
@@ -192,7 +207,7 @@ class NotesService:
             to,
             one_line(notes.subject or "", content.notes.messages.get("email_subject", content.notes.title)),
             _email_body(document, content),
-            await _pdf_or_none(document),
+            await self._pdf_or_none(document),
         )
         try:
             await asyncio.to_thread(send, self.mail, message)
@@ -222,6 +237,12 @@ class NotesService:
 
     # -- helpers ---------------------------------------------------------------------------------------
 
+    async def _pdf_or_none(self, document: Document) -> tuple[str, bytes] | None:
+        try:
+            return PDF_NAME, await self.render_pdf(document)
+        except PdfUnavailable:
+            return None  # the email still carries the notes in its text
+
     async def _referral_started(self, sender: str) -> datetime | None:
         """When this conversation's latest self-referral began (its consent step), from the Rasa server."""
         url = f"{self.settings.rasa_url}/conversations/{sender}/tracker"
@@ -233,6 +254,8 @@ class NotesService:
                 timeout=aiohttp.ClientTimeout(total=self.settings.rasa_timeout_seconds),
             ) as upstream:
                 if upstream.status != 200:
+                    if upstream.status != 404:
+                        log.warning("the Rasa server answered %s for a conversation's tracker", upstream.status)
                     return None
                 tracker = await upstream.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, json.JSONDecodeError) as exc:
@@ -263,13 +286,6 @@ def request_session() -> aiohttp.ClientSession:
 def _email_body(document: Document, content: Content) -> str:
     assert content.notes is not None
     return f"{content.notes.messages.get('email_intro', '')}\n\n{document.plain_text()}"
-
-
-async def _pdf_or_none(document: Document) -> tuple[str, bytes] | None:
-    try:
-        return PDF_NAME, await asyncio.to_thread(render_pdf, document)
-    except PdfUnavailable:
-        return None  # the email still carries the notes in its text
 
 
 def _filled(rows: tuple[Row, ...]) -> list[dict[str, str]]:
@@ -317,4 +333,5 @@ def setup_notes(app: web.Application, settings: Settings, content: ContentStore)
         notes_app.router.add_route("OPTIONS", f"/{name}", preflight)
     app.add_subapp("/notes/", notes_app)
     app[NOTES_FEATURES] = {"pdf": _pdf_available(), "email": mail.enabled}
+    app[NOTES_SERVICE] = service
     return service
