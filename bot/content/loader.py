@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.content.menu import MENU_FILE, load_menu
 from bot.content.models import Button, Content, Finding, Message, Question, ReferralWording, Service, Step, Topic
+from bot.content.notes import NOTES_FILE, load_notes
 from bot.content.organisation import load_organisation
 from bot.content.reading import Collector, read_yaml
 from bot.content.style import STYLE_FILE, load_avoid
@@ -275,6 +276,11 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
     if menu_path.exists():
         menu_groups, found = load_menu(menu_path, _relative(menu_path, root))
         findings.extend(found)
+    notes = None
+    notes_path = root / NOTES_FILE
+    if notes_path.exists():
+        notes, found = load_notes(notes_path, _relative(notes_path, root))
+        findings.extend(found)
     content = Content(
         services=services,
         topics=topics,
@@ -283,5 +289,6 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
         root=root,
         avoid=avoid,
         menu_groups=menu_groups,
+        notes=notes,
     )
     return content, findings

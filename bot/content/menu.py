@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.models import Finding, MenuGroup
-from bot.content.reading import Collector, has_hidden_characters, read_yaml
+from bot.content.reading import Collector, read_yaml, text_field
 
 MENU_FILE = "menu.yml"  # inside the content folder; optional (without it the menu lists the topics themselves)
 GROUP_ID = re.compile(r"^[a-z0-9_]{1,60}$")  # it travels in a button payload (bot/payloads.py)
@@ -20,25 +20,6 @@ MAX_TITLE_CHARS = 60
 MAX_TEXT_CHARS = 2000  # the content check holds a bubble to 600; this only refuses an absurd file
 MAX_TOPICS_PER_GROUP = 50
 FIELDS = {"id", "title", "text", "topics"}
-
-
-def _text(collector: Collector, raw: dict[str, Any], key: str, where: str, limit: int, required: bool) -> str | None:
-    value = raw.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            collector.error(where, f'missing field "{key}"')
-        return None
-    if not isinstance(value, str):
-        collector.error(where, f'"{key}" should be text')
-        return None
-    value = value.strip()
-    if has_hidden_characters(value):
-        collector.error(where, f'"{key}" contains invisible control characters; retype it')
-        return None
-    if len(value) > limit:
-        collector.error(where, f'"{key}" is {len(value)} characters long; keep it under {limit}')
-        return None
-    return value
 
 
 def _topic_ids(collector: Collector, raw: Any, where: str) -> tuple[str, ...]:
@@ -70,8 +51,8 @@ def _group(collector: Collector, raw: Any, index: int) -> MenuGroup | None:
     for key in raw:
         if key not in FIELDS:
             collector.error(where, f'unknown field "{key}"')
-    title = _text(collector, raw, "title", where, MAX_TITLE_CHARS, required=True)
-    text = _text(collector, raw, "text", where, MAX_TEXT_CHARS, required=False)
+    title = text_field(collector, raw, "title", where, MAX_TITLE_CHARS, required=True)
+    text = text_field(collector, raw, "text", where, MAX_TEXT_CHARS, required=False)
     topics = _topic_ids(collector, raw.get("topics"), where)
     if not title or not topics:
         return None

@@ -129,6 +129,35 @@ class MenuGroup:
 
 
 @dataclass(frozen=True)
+class NoteField:
+    """One box of the parent's notes (content/notes.yml): its key is set in code, its words here."""
+
+    key: str
+    label: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class NoteSection:
+    title: str
+    intro: str
+    fields: tuple[NoteField, ...]
+
+
+@dataclass(frozen=True)
+class NotesWording:
+    """What the widget's notes panel and the parent's documents say (content/notes.yml)."""
+
+    title: str
+    privacy: str
+    log: NoteSection
+    sheet: NoteSection
+    steps_title: str
+    steps: tuple[str, ...]  # "topic/step" addresses whose text the missing sheet repeats, in order
+    messages: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything loaded from the content folder."""
 
@@ -139,6 +168,7 @@ class Content:
     root: Path = Path(".")
     avoid: tuple[AvoidPhrase, ...] = ()  # phrases the content check warns about
     menu_groups: tuple[MenuGroup, ...] = ()  # empty: the first menu lists the menu topics themselves
+    notes: NotesWording | None = None  # content/notes.yml; None where the folder has none
 
     def menu_topics(self) -> list[Topic]:
         return sorted((t for t in self.topics.values() if t.menu), key=lambda t: (t.order, t.id))

@@ -48,3 +48,23 @@ def read_yaml(path: Path, collector: Collector) -> Any:
 def has_hidden_characters(value: str) -> bool:
     """Control or format characters (zero-width, bidi overrides) that would hide or reorder text."""
     return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" for ch in value)
+
+
+def text_field(collector: Collector, raw: Any, key: str, where: str, limit: int, required: bool = True) -> str | None:
+    """`raw[key]` as trimmed text of at most `limit` characters, or None with the problem collected."""
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            collector.error(where, f'missing field "{key}"')
+        return None
+    if not isinstance(value, str):
+        collector.error(where, f'"{key}" should be text')
+        return None
+    value = value.strip()
+    if has_hidden_characters(value):
+        collector.error(where, f'"{key}" contains invisible control characters; retype it')
+        return None
+    if len(value) > limit:
+        collector.error(where, f'"{key}" is {len(value)} characters long; keep it under {limit}')
+        return None
+    return value

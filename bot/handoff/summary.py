@@ -401,6 +401,9 @@ def render_text(summary: Mapping[str, Any], topic_titles: Mapping[str, str] | No
             speaker = "Parent" if line.get("from") == "parent" else "Assistant"
             text = str(line.get("text") or "").replace("\n", "\n      ")  # keep a multi-line message indented
             lines.append(f"  [{_readable_time(line.get('at'))}] {speaker}: {text}")
+    from bot.handoff.parent_notes import parent_notes_lines  # beside this module; imported here to avoid a cycle
+
+    lines += parent_notes_lines(summary)
     return "\n".join(lines) + "\n"
 
 

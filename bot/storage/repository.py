@@ -240,6 +240,32 @@ class ReferralStore:
                 return None
             return StoredReferral(**_info(row), summary=self.cipher.decrypt_json(row.summary_encrypted))
 
+    def update_summary(
+        self,
+        submission_key: str,
+        change: Callable[[dict], dict],
+        *,
+        actor: str,
+        action: str,
+        detail: str | None = None,
+    ) -> str | None:
+        """Re-encrypt the summary of the referral saved under `submission_key` as `change` returns it,
+        with an audit row, in one transaction. The reference, or None when there is no such referral.
+        `detail` must hold no personal data (it is stored in clear)."""
+        try:
+            with self._session() as session, session.begin():
+                row = session.execute(
+                    select(Referral).where(Referral.submission_key == submission_key).with_for_update()
+                ).scalar_one_or_none()
+                if row is None:
+                    return None
+                row.summary_encrypted = self.cipher.encrypt_json(change(self.cipher.decrypt_json(row.summary_encrypted)))
+                row.updated_at = self._clock()
+                session.add(AuditLog(at=self._clock(), actor=actor, action=action, reference=row.reference, detail=detail))
+                return str(row.reference)
+        except DBAPIError as exc:
+            raise StorageUnavailable(f"the database could not update the referral: {type(exc.orig).__name__}") from exc
+
     def list_recent(self, limit: int = 50, *, status: str | None = None) -> list[ReferralInfo]:
         """Newest first, plain columns only (nothing is decrypted)."""
         query = select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc()).limit(limit)

@@ -38,7 +38,15 @@ OPEN_STATUSES = ("new", "in_progress", "contacted")
 STATUS_FILTERS = ("open", "all", *STATUSES)
 MAX_NOTE_CHARS = 2000
 # What a referral's history shows (views are in the full audit log, for admins).
-HISTORY_ACTIONS = ("referral_created", "status_change", "assign", "unassign", "note_added", "export")
+HISTORY_ACTIONS = (
+    "referral_created",
+    "status_change",
+    "assign",
+    "unassign",
+    "note_added",
+    "export",
+    "parent_notes_added",
+)
 
 
 UNKNOWN_ACCOUNT = "unknown account"  # the audit actor of a sign-in attempt with a name no account has

@@ -16,6 +16,7 @@ from bot.content.store import ContentStore
 from bot.web.bodies import body_deadline
 from bot.web.chat_input import ChatInputError, clean_bot_messages, parse_chat_input
 from bot.web.client import address_group, came_over_tls, client_address
+from bot.web.notes import setup_notes
 from bot.web.rate_limits import ChatRateLimits, RateLimitSettings
 from bot.web.staff import setup_staff
 from bot.web.widget import setup_widget
@@ -164,5 +165,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", health)
     app.router.add_static("/static/", STATIC, show_index=False)
     setup_widget(app, settings, app[CONTENT])
+    setup_notes(app, settings, app[CONTENT])
     setup_staff(app, settings)
     return app

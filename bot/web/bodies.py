@@ -6,7 +6,9 @@ import asyncio
 
 from aiohttp import web
 
-_SUB_APPS = ("/staff/",)  # these register the middleware themselves, inside their own error pages
+# /staff/ registers the middleware itself, inside its own error pages; /notes/ reads its bodies itself,
+# with a larger cap than 16 KB (bot/web/notes.py).
+_SUB_APPS = ("/staff/", "/notes/")
 IN_SUB_APP = web.AppKey("reads_bodies_itself", bool)
 
 

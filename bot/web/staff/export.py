@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.handoff.parent_notes import parent_notes_lines
 from bot.handoff.summary import CHOICE_WORDS, SAFETY_WORDS
 from bot.storage.staff_repository import CaseFile
 from bot.web.staff.present import national_phone
@@ -48,6 +49,7 @@ CSV_COLUMNS = (
     "channel",
     "transcript_shared",
     "staff_notes",
+    "parent_notes",
 )
 
 
@@ -107,6 +109,7 @@ def csv_row(case: CaseFile, topic_titles: Mapping[str, str]) -> dict[str, Any]:
         "staff_notes": " | ".join(
             f"{n.created_at.isoformat(timespec='minutes')} {n.author}: {n.body}" for n in case.notes
         ),
+        "parent_notes": "\n".join(line.strip() for line in parent_notes_lines(summary)[2:]),
     }
 
 

@@ -101,6 +101,20 @@ class CaseView:
     channel: str
     started: str
     submitted: str
+    # The parent's own notes, added after the referral: (added, [(heading, [(label, value)])], sheet rows or None).
+    parent_notes: tuple[str, list[tuple[str, list[tuple[str, str]]]], list[tuple[str, str]] | None] | None = None
+
+
+def _rows(rows: Any) -> list[tuple[str, str]]:
+    return [(str(row.get("label") or ""), str(row.get("value") or "")) for row in rows or ()]
+
+
+def parent_notes_view(section: Any) -> tuple[str, list[tuple[str, list[tuple[str, str]]]], list[tuple[str, str]] | None] | None:
+    if not isinstance(section, Mapping):
+        return None
+    entries = [(str(e.get("heading") or ""), _rows(e.get("rows"))) for e in section.get("entries") or ()]
+    sheet = section.get("missing_sheet")
+    return _when_iso(section.get("added_at")), entries, (_rows(sheet) if sheet else None)
 
 
 def _when_iso(value: Any) -> str:
@@ -177,4 +191,5 @@ def case_view(summary: Mapping[str, Any], topic_titles: Mapping[str, str]) -> Ca
         channel=str(conversation.get("channel") or "not recorded"),
         started=_when_iso(conversation.get("started_at")),
         submitted=_when_iso(conversation.get("submitted_at")),
+        parent_notes=parent_notes_view(summary.get("parent_notes")),
     )

@@ -5,7 +5,8 @@
  *   <script src="https://ASSISTANT/widget/widget.js" defer data-exit-url="https://www.bbc.co.uk/weather"></script>
  *
  * Privacy: nothing is written to cookies, localStorage, sessionStorage or any other browser store. The
- * conversation lives in this tab's memory only; Clear chat, Exit this page and closing the tab wipe it.
+ * conversation and the parent's notes live in this tab's memory only; Clear chat, Exit this page and
+ * closing the tab wipe them. The notes go to the server only when the parent saves, emails or shares them.
  * Safety: every text (the assistant's, the parent's, the server's) is shown with textContent; links are
  * built as elements, and only from http(s) addresses. Nothing is ever parsed as HTML.
  */
@@ -170,7 +171,7 @@
   ui.safety = el("section", { id: "psa-safety", class: "psa-safety", "aria-labelledby": "psa-safety-title", hidden: true }, [
     el("h3", { id: "psa-safety-title", text: "Staying safe online" }),
     el("ul", {}, [
-      el("li", { text: "This chat is not saved on this device. It is gone when you close the tab, or straight away with Clear chat or Exit this page." }),
+      el("li", { text: "This chat and your notes are not saved on this device. They are gone when you close the tab, or straight away with Clear chat or Exit this page." }),
       el("li", { text: "Exit this page, or pressing the Shift key 3 times, hides this page at once and opens an everyday website instead." }),
       el("li", { text: "A private or incognito window keeps this website out of your browsing history." }),
       el("li", { text: "If someone checks this device, you can delete this website from your history. Deleting all of your history can be noticed, so you may prefer to remove only these pages." }),
@@ -243,10 +244,21 @@
       if (Number.isInteger(config.max_message_chars) && config.max_message_chars > 0) {
         ui.input.maxLength = config.max_message_chars;
       }
+      if (validNotesConfig(config.notes) && !state.notesConfig) buildNotes(config.notes);
       return true;
     } catch (err) {
       return false;
     }
+  }
+
+  function validNotesConfig(notes) {
+    const section = function (s) {
+      return s && typeof s.title === "string" && Array.isArray(s.fields) && s.fields.every(function (f) {
+        return f && typeof f.key === "string" && /^[a-z_]{1,40}$/.test(f.key) && typeof f.label === "string";
+      });
+    };
+    return !!notes && typeof notes.title === "string" && section(notes.log) && section(notes.sheet) &&
+      notes.messages && typeof notes.messages === "object";
   }
 
   function setHelpOpen(open) {
@@ -337,7 +349,9 @@
       const button = el("button", { type: "button", class: "psa-reply", text: reply.title || reply.payload });
       button.addEventListener("click", function () {
         if (button.getAttribute("aria-disabled") === "true") return;
+        const notes = NOTES_PAYLOAD.exec(reply.payload);
         send(reply.payload, reply.title || reply.payload);
+        if (notes) openNotes(notes[1] === "missing_sheet" ? "sheet" : "log");   // the chat's reply waits behind
       });
       row.appendChild(button);
     });
@@ -519,6 +533,445 @@
     }
   }
 
+  // ---- my notes: notes for the police and the "if my child goes missing" sheet, in this tab's memory only ----
+  // Nothing here is stored anywhere: the notes are sent to the server only when the parent chooses to save
+  // them as a file, email them or add them to their referral, and Clear chat and Exit this page wipe them.
+  const NOTES_PAYLOAD = /^\/open_topic\{"topic":"notes(?:\/(start|missing_sheet))?"\}$/;
+
+  function emptyNotes() {
+    return { entries: [], sheet: {}, nextId: 1, editing: null, view: "log" };
+  }
+  state.notes = emptyNotes();
+  state.notesConfig = null;
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+
+  function today() {
+    const now = new Date();
+    return { date: now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()), time: pad(now.getHours()) + ":" + pad(now.getMinutes()) };
+  }
+
+  const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+  function parsedDate(text) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
+    if (!m) return null;
+    const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    return d.getMonth() === Number(m[2]) - 1 ? d : null;
+  }
+
+  function entryHeading(values) {
+    const d = parsedDate(values.date);
+    const day = d ? DAYS[d.getDay()] + " " + d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear() : (values.date || "Date not given");
+    return values.time ? day + ", " + values.time : day;
+  }
+
+  // Time order, as on the documents: dated entries by date and time, then undated ones as written.
+  function orderedEntries() {
+    return state.notes.entries.slice().sort(function (a, b) {
+      const da = parsedDate(a.values.date), db = parsedDate(b.values.date);
+      if (!da || !db) return (da ? 0 : 1) - (db ? 0 : 1) || a.id - b.id;
+      return a.values.date.localeCompare(b.values.date) || (a.values.time || "").localeCompare(b.values.time || "") || a.id - b.id;
+    });
+  }
+
+  function notesPayload(extra) {
+    return Object.assign({
+      sender: state.sender,
+      entries: orderedEntries().map(function (entry) { return Object.assign({}, entry.values); }),
+      sheet: Object.assign({}, state.notes.sheet),
+    }, extra || {});
+  }
+
+  function hasNotes() {
+    return state.notes.entries.length > 0 || Object.keys(state.notes.sheet).length > 0;
+  }
+
+  ui.notesHeading = el("h3", { id: "psa-notes-title", class: "psa-notes__title", tabindex: "-1", text: "My notes" });
+  ui.notesBack = el("button", { type: "button", class: "psa-link-button", text: "Back to the chat" });
+  ui.notesPrivacy = el("p", { class: "psa-notes__privacy" });
+  ui.logTab = el("button", { type: "button", class: "psa-tab", "aria-pressed": "true", "aria-controls": "psa-notes-log" });
+  ui.sheetTab = el("button", { type: "button", class: "psa-tab", "aria-pressed": "false", "aria-controls": "psa-notes-sheet" });
+  ui.logIntro = el("p", { class: "psa-notes__intro" });
+  ui.addEntry = el("button", { type: "button", class: "psa-primary", text: "Add an entry" });
+  ui.entries = el("ol", { class: "psa-entries", "aria-label": "Your entries, in time order" });
+  ui.entriesEmpty = el("p", { class: "psa-notes__empty" });
+  ui.entryForm = el("form", { class: "psa-entry-form", novalidate: true, hidden: true, "aria-labelledby": "psa-entry-title" });
+  ui.logView = el("div", { id: "psa-notes-log", class: "psa-notes__view" }, [ui.logIntro, ui.addEntry, ui.entryForm, ui.entriesEmpty, ui.entries]);
+  ui.sheetIntro = el("p", { class: "psa-notes__intro" });
+  ui.sheetForm = el("form", { class: "psa-sheet", novalidate: true });
+  ui.sheetView = el("div", { id: "psa-notes-sheet", class: "psa-notes__view", hidden: true }, [ui.sheetIntro, ui.sheetForm]);
+  ui.keepStatus = el("p", { class: "psa-keep__status", role: "status" });
+  ui.keepButtons = el("div", { class: "psa-keep__buttons" });
+  ui.keepPanel = el("div", { class: "psa-keep__panel", hidden: true });
+  ui.keep = el("section", { class: "psa-keep", "aria-labelledby": "psa-keep-title" }, [
+    el("h4", { id: "psa-keep-title", text: "Keep your notes" }), ui.keepButtons, ui.keepPanel, ui.keepStatus,
+  ]);
+  ui.notes = el("section", { id: "psa-notes", class: "psa-notes", "aria-labelledby": "psa-notes-title", hidden: true }, [
+    el("div", { class: "psa-notes__top" }, [ui.notesHeading, ui.notesBack]),
+    ui.notesPrivacy,
+    el("div", { class: "psa-tabs", role: "group", "aria-label": "Which notes" }, [ui.logTab, ui.sheetTab]),
+    ui.logView, ui.sheetView, ui.keep,
+  ]);
+  ui.notesToggle = el("button", { type: "button", class: "psa-link-button", "aria-controls": "psa-notes", "aria-expanded": "false", hidden: true, text: "My notes" });
+  ui.footer.insertBefore(ui.notesToggle, ui.safetyToggle);
+  ui.panel.insertBefore(ui.notes, ui.footer);
+  const CHAT_PARTS = [ui.notice, ui.log, ui.typing, ui.alert, ui.form];
+
+  function field(prefix, spec, multiline) {
+    const id = "psa-" + prefix + "-" + spec.key;
+    const attrs = { id: id, name: spec.key, autocomplete: "off" };
+    if (spec.hint) attrs["aria-describedby"] = id + "-hint";
+    let input;
+    if (spec.key === "date") input = el("input", Object.assign(attrs, { type: "date" }));
+    else if (spec.key === "time") input = el("input", Object.assign(attrs, { type: "time" }));
+    else if (multiline) input = el("textarea", Object.assign(attrs, { rows: spec.key === "what" || spec.key === "child_said" ? "3" : "2", maxlength: spec.key === "what" || spec.key === "child_said" ? "4000" : "1000" }));
+    else input = el("input", Object.assign(attrs, { type: "text", maxlength: "1000" }));
+    return el("div", { class: "psa-field psa-field--" + spec.key }, [
+      el("label", { for: id, class: "psa-field__label", text: spec.label }),
+      spec.hint ? el("p", { id: id + "-hint", class: "psa-hint", text: spec.hint }) : null,
+      input,
+    ]);
+  }
+
+  function buildNotes(config) {
+    state.notesConfig = config;
+    ui.notesHeading.textContent = config.title;
+    ui.notesToggle.textContent = config.title;
+    ui.notesPrivacy.textContent = config.privacy;
+    ui.sheetTab.textContent = config.sheet.title;
+    ui.logIntro.textContent = config.log.intro;
+    ui.sheetIntro.textContent = config.sheet.intro;
+    ui.entriesEmpty.textContent = config.messages.empty || "";
+    const byKey = {};
+    config.log.fields.forEach(function (f) { byKey[f.key] = f; });
+    const when = el("div", { class: "psa-when" }, [field("entry", byKey.date), field("entry", byKey.time)]);
+    const more = config.log.fields.filter(function (f) { return ["date", "time", "what"].indexOf(f.key) < 0; });
+    ui.entryTitle = el("h4", { id: "psa-entry-title", text: "New entry" });
+    ui.entrySave = el("button", { type: "submit", class: "psa-primary", text: "Save entry" });
+    ui.entryCancel = el("button", { type: "button", class: "psa-secondary", text: "Cancel" });
+    ui.entryMore = el("details", { class: "psa-more" }, [
+      el("summary", { text: "More: " + more.map(function (f) { return f.label.toLowerCase(); }).slice(0, 3).join(", ") + "…" }),
+    ].concat(more.map(function (f) { return field("entry", f, true); })));
+    ui.entryForm.replaceChildren(ui.entryTitle, when, field("entry", byKey.what, true), ui.entryMore,
+      el("div", { class: "psa-form-actions" }, [ui.entrySave, ui.entryCancel]));
+    ui.sheetForm.replaceChildren.apply(ui.sheetForm, config.sheet.fields.map(function (f) { return field("sheet", f, true); }));
+    ui.entryCancel.addEventListener("click", closeEntryForm);
+    renderKeepButtons();
+    renderEntries();
+    ui.notesToggle.hidden = false;
+  }
+
+  function renderTabs() {
+    const count = state.notes.entries.length;
+    ui.logTab.textContent = state.notesConfig.log.title + (count ? " (" + count + ")" : "");
+    const onLog = state.notes.view === "log";
+    ui.logTab.setAttribute("aria-pressed", String(onLog));
+    ui.sheetTab.setAttribute("aria-pressed", String(!onLog));
+    ui.logView.hidden = !onLog;
+    ui.sheetView.hidden = onLog;
+  }
+
+  function renderEntries() {
+    if (!state.notesConfig) return;
+    renderTabs();
+    const labels = {};
+    state.notesConfig.log.fields.forEach(function (f) { labels[f.key] = f.label; });
+    ui.entriesEmpty.hidden = state.notes.entries.length > 0;
+    ui.entries.replaceChildren.apply(ui.entries, orderedEntries().map(function (entry) {
+      const details = el("dl", { class: "psa-entry__details" });
+      state.notesConfig.log.fields.forEach(function (f) {
+        if (f.key === "date" || f.key === "time" || !entry.values[f.key]) return;
+        details.appendChild(el("dt", { text: labels[f.key] }));
+        details.appendChild(el("dd", { text: entry.values[f.key] }));
+      });
+      const edit = el("button", { type: "button", class: "psa-secondary", text: "Edit", "aria-label": "Edit the entry of " + entryHeading(entry.values) });
+      const remove = el("button", { type: "button", class: "psa-secondary", text: "Delete", "aria-label": "Delete the entry of " + entryHeading(entry.values) });
+      const item = el("li", { class: "psa-entry", "data-entry": String(entry.id) }, [
+        el("h5", { class: "psa-entry__heading", tabindex: "-1", text: entryHeading(entry.values) }), details,
+        el("div", { class: "psa-form-actions" }, [edit, remove]),
+      ]);
+      edit.addEventListener("click", function () { openEntryForm(entry); });
+      remove.addEventListener("click", function () { confirmDelete(item, entry); });
+      return item;
+    }));
+  }
+
+  function confirmDelete(item, entry) {
+    const yes = el("button", { type: "button", class: "psa-danger", text: "Yes, delete it" });
+    const no = el("button", { type: "button", class: "psa-secondary", text: "Keep it" });
+    const question = el("div", { class: "psa-confirm", role: "group", "aria-label": "Delete this entry?" }, [
+      el("p", { text: "Delete this entry? It cannot be brought back." }), el("div", { class: "psa-form-actions" }, [yes, no]),
+    ]);
+    item.querySelector(".psa-form-actions").replaceWith(question);
+    no.focus();
+    yes.addEventListener("click", function () {
+      state.notes.entries = state.notes.entries.filter(function (e) { return e.id !== entry.id; });
+      renderEntries();
+      keepSay("Entry deleted.");
+      ui.addEntry.focus();
+    });
+    no.addEventListener("click", function () {
+      renderEntries();
+      focusEntry(entry.id);
+    });
+  }
+
+  function focusEntry(id) {
+    const heading = ui.entries.querySelector('[data-entry="' + id + '"] .psa-entry__heading');
+    if (heading) heading.focus();
+  }
+
+  function openEntryForm(entry) {
+    state.notes.editing = entry ? entry.id : null;
+    const values = entry ? entry.values : today();
+    ui.entryTitle.textContent = entry ? "Edit entry" : "New entry";
+    Array.from(ui.entryForm.elements).forEach(function (input) {
+      if (input.name) input.value = values[input.name] || "";
+    });
+    ui.entryMore.open = !!entry && Object.keys(values).some(function (k) { return ["date", "time", "what"].indexOf(k) < 0; });
+    ui.entryForm.hidden = false;
+    ui.addEntry.hidden = true;
+    ui.entryForm.scrollIntoView({ block: "nearest" });
+    ui.entryForm.elements.what.focus({ preventScroll: true });
+  }
+
+  function closeEntryForm() {
+    const editing = state.notes.editing;
+    ui.entryForm.hidden = true;
+    ui.entryForm.reset();
+    ui.addEntry.hidden = false;
+    state.notes.editing = null;
+    if (editing) focusEntry(editing);
+    else ui.addEntry.focus();
+  }
+
+  function saveEntry(event) {
+    event.preventDefault();
+    const values = {};
+    Array.from(ui.entryForm.elements).forEach(function (input) {
+      const value = input.name ? input.value.trim() : "";
+      if (value) values[input.name] = value;
+    });
+    const onlyWhen = Object.keys(values).every(function (k) { return k === "date" || k === "time"; });
+    if (onlyWhen) {
+      keepSay("Write something in the entry first, or choose Cancel.");
+      ui.entryForm.elements.what.focus();
+      return;
+    }
+    let id = state.notes.editing;
+    if (id) {
+      state.notes.entries.forEach(function (e) { if (e.id === id) e.values = values; });
+    } else {
+      id = state.notes.nextId++;
+      state.notes.entries.push({ id: id, values: values });
+    }
+    state.notes.editing = null;
+    ui.entryForm.hidden = true;
+    ui.entryForm.reset();
+    ui.addEntry.hidden = false;
+    renderEntries();
+    keepSay("Entry saved, in this tab only.");
+    focusEntry(id);
+  }
+
+  function showView(view) {
+    state.notes.view = view;
+    renderTabs();
+  }
+
+  function openNotes(view) {
+    if (!state.notesConfig) return false;
+    CHAT_PARTS.forEach(function (part) { part.hidden = true; });
+    ui.notes.hidden = false;
+    ui.notesToggle.setAttribute("aria-expanded", "true");
+    showView(view || state.notes.view);
+    ui.panel.scrollTop = 0;
+    ui.notesHeading.focus({ preventScroll: true });
+    return true;
+  }
+
+  function closeNotes() {
+    ui.notes.hidden = true;
+    CHAT_PARTS.forEach(function (part) { part.hidden = false; });
+    ui.notesToggle.setAttribute("aria-expanded", "false");
+    scrollToEnd();
+    ui.input.focus({ preventScroll: true });
+  }
+
+  function wipeNotes() {
+    state.notes = emptyNotes();
+    ui.entryForm.reset();
+    ui.sheetForm.reset();
+    ui.entryForm.hidden = true;
+    ui.addEntry.hidden = false;
+    ui.keepPanel.hidden = true;
+    ui.keepPanel.replaceChildren();
+    ui.keepStatus.textContent = "";
+    renderEntries();
+  }
+
+  function keepSay(text) {
+    ui.keepStatus.textContent = text;
+  }
+
+  // ---- keeping the notes: a file (after a warning), an email, or the referral (with consent) --------
+  function renderKeepButtons() {
+    const config = state.notesConfig;
+    const buttons = [];
+    if (config.pdf) buttons.push(["Save as a PDF", function () { warnBeforeDownload("pdf"); }]);
+    buttons.push(["Save a page to print", function () { warnBeforeDownload("page"); }]);
+    if (config.email) buttons.push(["Email them to me", showEmailForm]);
+    buttons.push(["Add to my referral", showReferralConsent]);
+    ui.keepButtons.replaceChildren.apply(ui.keepButtons, buttons.map(function (b) {
+      const button = el("button", { type: "button", class: "psa-secondary", text: b[0] });
+      button.addEventListener("click", function () {
+        if (!hasNotes()) {
+          keepSay(config.messages.empty || "Add an entry first.");
+          return;
+        }
+        b[1]();
+      });
+      return button;
+    }));
+  }
+
+  function openKeepPanel(children, focusTarget) {
+    ui.keepPanel.replaceChildren.apply(ui.keepPanel, children);
+    ui.keepPanel.hidden = false;
+    keepSay("");
+    ui.keepPanel.scrollIntoView({ block: "nearest" });
+    if (focusTarget) focusTarget.focus({ preventScroll: true });
+  }
+
+  function closeKeepPanel() {
+    ui.keepPanel.hidden = true;
+    ui.keepPanel.replaceChildren();
+  }
+
+  function warnBeforeDownload(kind) {
+    const config = state.notesConfig;
+    const go = el("button", { type: "button", class: "psa-primary", text: "Save it on this device" });
+    const safer = [];
+    if (config.email) {
+      const email = el("button", { type: "button", class: "psa-secondary", text: "Email it instead" });
+      email.addEventListener("click", showEmailForm);
+      safer.push(email);
+    }
+    const referral = el("button", { type: "button", class: "psa-secondary", text: "Add it to my referral instead" });
+    referral.addEventListener("click", showReferralConsent);
+    safer.push(referral);
+    const cancel = el("button", { type: "button", class: "psa-link-button", text: "Cancel" });
+    cancel.addEventListener("click", closeKeepPanel);
+    go.addEventListener("click", function () { download(kind); });
+    const warning = el("p", { id: "psa-download-warning", class: "psa-warning", text: config.messages.download_warning || "" });
+    openKeepPanel([el("div", { class: "psa-confirm", role: "group", "aria-labelledby": "psa-download-warning" }, [
+      warning, el("div", { class: "psa-form-actions" }, [go].concat(safer, [cancel])),
+    ])], go);
+  }
+
+  function showEmailForm() {
+    const config = state.notesConfig;
+    const input = el("input", { id: "psa-notes-email", type: "email", name: "to", autocomplete: "email", maxlength: "254", required: true, "aria-describedby": "psa-notes-email-hint" });
+    const form = el("form", { class: "psa-email", novalidate: true }, [
+      el("p", { id: "psa-notes-email-hint", class: "psa-hint", text: config.messages.email_intro || "" }),
+      el("label", { for: "psa-notes-email", class: "psa-field__label", text: "Email address" }), input,
+      el("div", { class: "psa-form-actions" }, [
+        el("button", { type: "submit", class: "psa-primary", text: "Send" }),
+        el("button", { type: "button", class: "psa-link-button", text: "Cancel" }),
+      ]),
+    ]);
+    form.querySelector(".psa-link-button").addEventListener("click", closeKeepPanel);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const to = input.value.trim();
+      if (!to) {
+        keepSay("Please give an email address.");
+        input.focus();
+        return;
+      }
+      postNotes("email", notesPayload({ to: to }), function (body) {
+        closeKeepPanel();
+        keepSay(body.message || "Sent.");
+      });
+    });
+    openKeepPanel([form], input);
+  }
+
+  function showReferralConsent() {
+    const config = state.notesConfig;
+    const yes = el("button", { type: "button", class: "psa-primary", text: "Yes, add my notes" });
+    const no = el("button", { type: "button", class: "psa-link-button", text: "Cancel" });
+    no.addEventListener("click", closeKeepPanel);
+    yes.addEventListener("click", function () {
+      postNotes("referral", notesPayload({ consent: true }), function (body) {
+        closeKeepPanel();
+        keepSay(body.message || "Added.");
+      });
+    });
+    openKeepPanel([el("div", { class: "psa-confirm", role: "group", "aria-labelledby": "psa-referral-consent" }, [
+      el("p", { id: "psa-referral-consent", text: config.messages.referral_consent || "" }),
+      el("div", { class: "psa-form-actions" }, [yes, no]),
+    ])], yes);
+  }
+
+  async function postNotes(kind, payload, done) {
+    if (state.notesBusy) return;
+    state.notesBusy = true;
+    keepSay("Please wait…");
+    const sender = state.sender;
+    let response = null;
+    let body = {};
+    try {
+      response = await fetch(server + "/notes/" + kind, requestOptions({
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
+      }));
+      if (kind === "pdf" || kind === "page") {
+        body = response.ok ? await response.blob() : await response.json().catch(function () { return {}; });
+      } else {
+        body = await response.json().catch(function () { return {}; });
+      }
+    } catch (err) {
+      response = null;
+    }
+    state.notesBusy = false;
+    if (state.exited || sender !== state.sender) return;   // wiped meanwhile: show nothing of it
+    if (response && response.ok) {
+      done(body);
+    } else {
+      keepSay((body && typeof body.error === "string" && body.error) ||
+        "Sorry, that did not work. Your notes are still here: please try again in a moment.");
+    }
+  }
+
+  function download(kind) {
+    postNotes(kind, notesPayload(), function (blob) {
+      const url = URL.createObjectURL(blob);
+      const link = el("a", { href: url, download: kind === "pdf" ? "document.pdf" : "document.html", hidden: true });
+      root.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
+      closeKeepPanel();
+      keepSay("Saved as " + (kind === "pdf" ? "document.pdf" : "document.html") + " in your downloads.");
+    });
+  }
+
+  ui.entryForm.addEventListener("submit", saveEntry);
+  ui.sheetForm.addEventListener("input", function (event) {
+    const input = event.target;
+    if (!input.name) return;
+    const value = input.value.trim();
+    if (value) state.notes.sheet[input.name] = value;
+    else delete state.notes.sheet[input.name];
+  });
+  ui.addEntry.addEventListener("click", function () { openEntryForm(null); });
+  ui.logTab.addEventListener("click", function () { showView("log"); });
+  ui.sheetTab.addEventListener("click", function () { showView("sheet"); });
+  ui.notesBack.addEventListener("click", closeNotes);
+  ui.notesToggle.addEventListener("click", function () { openNotes(null); });
+
   // ---- clear chat and quick exit -------------------------------------------------------------------
   function forget() {
     if (state.controller) state.controller.abort();
@@ -530,12 +983,14 @@
     ui.input.value = "";
     hideAlert();
     setTyping(false);
+    wipeNotes();
+    if (!ui.notes.hidden) closeNotes();
     state.sender = newSender();   // the old conversation can no longer be reached from this tab
   }
 
   function clearChat() {
     forget();
-    say("Chat cleared. Nothing from it is kept on this device.");
+    say("Chat cleared, and your notes too. Nothing from them is kept on this device.");
     deliver({ message: "/greet", auto: true });
   }
 

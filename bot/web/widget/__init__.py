@@ -23,9 +23,10 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.config import Settings
-from bot.content.store import ContentStore
+from bot.content.store import ContentStore, ContentUnavailable
 from bot.web.widget.cors import setup_cors
 from bot.web.widget.helpnow import help_now
+from bot.web.widget.notes_config import NOTES_FEATURES, notes_config
 
 ASSETS = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES = Environment(
@@ -51,10 +52,15 @@ def setup_widget(app: web.Application, settings: Settings, store: ContentStore |
     async def config(request: web.Request) -> web.Response:
         """What the widget keeps in memory for when the assistant cannot be reached."""
         help_text = help_now(content)
+        try:
+            notes = notes_config(content.get().notes, request.config_dict.get(NOTES_FEATURES, {}))
+        except ContentUnavailable:
+            notes = None
         return web.json_response(
             {
                 "help_now": {"text": help_text.text, "calls": [asdict(call) for call in help_text.calls]},
                 "max_message_chars": settings.max_message_chars,
+                "notes": notes,
             }
         )
 

@@ -13,8 +13,9 @@ from aiohttp import web
 from bot.config import normalise_origin
 
 ALLOWED_ORIGINS = web.AppKey("widget_allowed_origins", frozenset)
-# Paths a widget on another origin needs: the chat relay, the reconnect probe and the widget's own files.
-CORS_PREFIXES = ("/api/chat", "/api/status", "/widget/")
+# Paths a widget on another origin needs: the chat relay, the reconnect probe, the widget's own files and
+# the parent's notes (bot/web/notes.py).
+CORS_PREFIXES = ("/api/chat", "/api/status", "/widget/", "/notes/")
 
 
 def _is_cors_path(path: str) -> bool:
@@ -24,7 +25,7 @@ def _is_cors_path(path: str) -> bool:
 def _listed_origin(request: web.Request) -> str | None:
     """The request's Origin when it is one of the allowed embedding sites."""
     origin = normalise_origin(request.headers.get("Origin", ""))
-    return origin if origin in request.app.get(ALLOWED_ORIGINS, frozenset()) else None
+    return origin if origin in request.config_dict.get(ALLOWED_ORIGINS, frozenset()) else None  # sub-apps too
 
 
 def origin_may_post(request: web.Request) -> bool:
