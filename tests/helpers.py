@@ -3,12 +3,16 @@
 - small content folders written on the fly, so each test states exactly what it checks;
 - the shipped content, loaded once, and a topic's steps as a parent reads them;
 - a parent's full set of answers, and real schema-v1 referrals saved for the staff tests;
-- a clock a test can move.
+- a clock a test can move;
+- the widget's script run in Node against a stand-in browser (tests/js/widget_harness.js).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -239,3 +243,25 @@ def save(store: ReferralStore, n: int, *, age: int | None = 14, at: datetime = N
         )
     )
     return reference
+
+
+# --- the widget, run in Node ------------------------------------------------------------------------
+
+WIDGET_SCRIPT = PROJECT_ROOT / "bot" / "web" / "static" / "widget.js"
+WIDGET_HARNESS = Path(__file__).parent / "js" / "widget_harness.js"
+NO_NODE = shutil.which("node") is None  # skip reason: the browser tests run the widget too
+
+
+def run_widget(reply: str, typed: str, config_help: str = "Call 999 <b>now</b>") -> dict:
+    """Open the widget, let the fake relay answer `reply`, type `typed`; the harness's report (see there).
+
+    `config_help`: the help text /widget/config.json gives; "none" for none, "down" for no config at all.
+    """
+    run = subprocess.run(
+        ["node", str(WIDGET_HARNESS), str(WIDGET_SCRIPT), reply, typed, config_help],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(run.stdout)

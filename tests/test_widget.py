@@ -12,6 +12,7 @@ from bot.config import PROJECT_ROOT, SettingsError, load_settings, normalise_ori
 from bot.content.store import ContentStore
 from bot.web.app import create_app
 from bot.web.widget.helpnow import Call, help_now
+from tests.helpers import NO_NODE, run_widget
 
 SENDER = "0b6c9d3e5f7a4b1c9d2e3f4a5b6c7d8e"
 CHARITY = "https://www.charity.example"
@@ -56,8 +57,14 @@ async def test_a_changed_number_in_services_reaches_the_widget_without_a_restart
     assert {"label": "Samaritans: call 116 999", "tel": "116999"} in config["help_now"]["calls"]
 
 
-def test_no_content_means_no_help_text_so_the_widget_falls_back_to_999(tmp_path: Path) -> None:
+@pytest.mark.skipif(NO_NODE, reason="needs Node.js to run the widget (the browser tests run it too)")
+@pytest.mark.parametrize("config", ["none", "down"], ids=["config without help", "no config at all"])
+def test_no_content_means_no_help_text_so_the_widget_falls_back_to_999(tmp_path: Path, config: str) -> None:
     assert help_now(ContentStore(tmp_path)).text == ""
+    report = run_widget("Hello", "hi", config_help=config)
+    assert report["error"] is None
+    assert report["help"] == "If anyone is in danger right now, call 999."
+    assert report["calls"] == [["Emergency services: call 999", "tel:999"]]
 
 
 def test_one_phone_link_per_number_named_in_the_message() -> None:
