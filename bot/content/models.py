@@ -163,6 +163,11 @@ class Content:
         grouped = {topic_id for group in self.menu_groups for topic_id in group.topics}
         return [topic for topic in self.menu_topics() if topic.id not in grouped]
 
+    def topic_title(self, topic_id: str) -> str:
+        """The topic's title; its id where no topic has it (any more)."""
+        topic = self.topics.get(topic_id)
+        return topic.title if topic is not None else topic_id
+
     def topic_for_intent(self, intent: str) -> Topic | None:
         for topic in self.topics.values():
             if topic.intent == intent:

@@ -135,7 +135,6 @@ def _readable_time(moment: datetime) -> str:
 def render_text(summary: Summary, content: Content) -> str:
     """Plain text for the support team: how to contact the parent comes first, after the priority."""
     words = content.staff["case_text"]
-    titles = {topic_id: topic.title for topic_id, topic in content.topics.items()}
     answers = summary.answers
 
     def line(label: str, field_name: str) -> str:
@@ -180,7 +179,7 @@ def render_text(summary: Summary, content: Content) -> str:
     ] or [f"  {words['none']}"]
 
     lines += ["", words["topics"]]
-    lines += [f"  - {titles.get(topic, topic)}" for topic in summary.topics_viewed] or [f"  {words['none']}"]
+    lines += [f"  - {content.topic_title(topic)}" for topic in summary.topics_viewed] or [f"  {words['none']}"]
 
     shared = summary.transcript is not None
     lines += ["", words["conversation"]]

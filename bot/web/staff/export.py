@@ -66,7 +66,6 @@ def csv_row(case: CaseFile, summary: Summary, content: Content) -> dict[str, Any
     """One referral (its case file and its summary, read) as a row: choices and safety responses in the
     words of content/, "; " between several."""
     referral, answers = case.referral, summary.answers
-    titles = {topic_id: topic.title for topic_id, topic in content.topics.items()}
 
     def choices(field_name: str) -> str | None:
         value = answers.value(field_name)
@@ -98,7 +97,7 @@ def csv_row(case: CaseFile, summary: Summary, content: Content) -> dict[str, Any
         "safety_responses": "; ".join(
             f"{safety_words(content, r.type)} at {r.at.isoformat()}" for r in summary.safety_responses
         ),
-        "topics_viewed": "; ".join(titles.get(t, t) for t in summary.topics_viewed),
+        "topics_viewed": "; ".join(content.topic_title(t) for t in summary.topics_viewed),
         "channel": summary.channel,
         "transcript_shared": summary.transcript is not None,
         "staff_notes": " | ".join(

@@ -105,7 +105,6 @@ def caller_card(content: Content, answers: Answers) -> CallerCard:
 
 def case_view(summary: Summary, content: Content) -> CaseView:
     words = content.staff["case_page"]
-    titles = {topic_id: topic.title for topic_id, topic in content.topics.items()}
     answers = summary.answers
 
     def shown(field_name: str) -> str:
@@ -129,7 +128,7 @@ def case_view(summary: Summary, content: Content) -> CaseView:
         details=details,
         help_wanted=shown("help_wanted"),
         safety=[f"{safety_words(content, r.type)}, {when(r.at)}" for r in summary.safety_responses],
-        topics=[titles.get(topic, topic) for topic in summary.topics_viewed],
+        topics=[content.topic_title(topic) for topic in summary.topics_viewed],
         transcript=None
         if summary.transcript is None
         else [(when(line.at), speaker(content, line.speaker), line.text) for line in summary.transcript],
