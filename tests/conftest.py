@@ -1,4 +1,5 @@
-"""Shared fixtures: settings read afresh for each test, and databases (every storage test runs on SQLite and on a real PostgreSQL server).
+"""Shared fixtures: settings read afresh for each test, a fake Rasa server for the web service's tests,
+and databases (every storage test runs on SQLite and on a real PostgreSQL server).
 
 PostgreSQL comes from TEST_DATABASE_URL, or from scripts/test-services.sh (started once per session and
 stopped at the end if this session started it). When neither works the PostgreSQL cases are skipped with
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from bot.config import PROJECT_ROOT, get_settings
+from tests.fake_rasa import FakeRasa
 
 SERVICES = PROJECT_ROOT / "scripts" / "test-services.sh"
 PG_PORT = 55432
@@ -126,6 +128,14 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+async def fake_rasa(aiohttp_server) -> FakeRasa:  # noqa: ANN001 (pytest-aiohttp's fixture)
+    """A Rasa REST channel stand-in (tests/fake_rasa.py): set `.answer` to change what it says."""
+    fake = FakeRasa()
+    fake.server = await aiohttp_server(fake.app())
+    return fake
 
 
 @pytest.fixture

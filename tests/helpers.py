@@ -1,15 +1,36 @@
-"""Small content folders written on the fly, so each test states exactly what it checks."""
+"""What several test modules share (test modules never import each other):
+
+- small content folders written on the fly, so each test states exactly what it checks;
+- the shipped content, loaded once, and a topic's steps as a parent reads them;
+- a parent's full set of answers, and real schema-v1 referrals saved for the staff tests;
+- a clock a test can move;
+- the widget's script run in Node against a stand-in browser (tests/js/widget_harness.js).
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import re
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from bot import conversation
+from bot.config import PROJECT_ROOT
 from bot.content.check import REQUIRED_MESSAGES, REQUIRED_REFERRAL_MESSAGES
-from bot.handoff.summary import FIELD_ORDER
+from bot.content.models import Content
+from bot.content.store import ContentStore
+from bot.handoff.form import REFERRAL_NEEDS
+from bot.handoff.reference import ALPHABET
+from bot.handoff.summary import FIELD_ORDER, build_summary
 from bot.handoff.validation import ERROR_CODES
+from bot.storage.repository import NewReferral, ReferralStore
+
+SHIPPED_CONTENT_DIR = PROJECT_ROOT / "content"
 
 SERVICES = {
     "services": [
@@ -62,8 +83,13 @@ def messages() -> dict:
     return {"messages": data}
 
 
+def _shipped_yaml(name: str) -> dict:
+    return yaml.safe_load((SHIPPED_CONTENT_DIR / name).read_text(encoding="utf-8"))
+
+
 def referral() -> dict:
-    """Wording for every question, re-ask and step of the self-referral."""
+    """Wording for every question, re-ask and step of the self-referral; the shipped labels and choices."""
+    shipped = _shipped_yaml("referral.yml")
     return {
         "consent": {"text": "May I pass your details on? " + PLAIN},
         "questions": {
@@ -72,7 +98,14 @@ def referral() -> dict:
         },
         "re_ask": {code: f"Sorry, {code}. " + PLAIN for code in ERROR_CODES},
         "messages": {name: {"text": f"{name} {{reference}}. " + PLAIN} for name in REQUIRED_REFERRAL_MESSAGES},
+        "labels": shipped["labels"],
+        "choices": shipped["choices"],
     }
+
+
+def staff_words() -> dict:
+    """The shipped content/staff.yml."""
+    return _shipped_yaml("staff.yml")
 
 
 def write_content(
@@ -81,6 +114,7 @@ def write_content(
     services: dict | None = None,
     message_data: dict | None = None,
     referral_data: dict | None = None,
+    staff_data: dict | None = None,
 ) -> Path:
     """Write a content folder at root/content and return it."""
     root = root / "content"
@@ -88,6 +122,146 @@ def write_content(
     (root / "services.yml").write_text(yaml.safe_dump(services or SERVICES, sort_keys=False))
     (root / "messages.yml").write_text(yaml.safe_dump(message_data or messages(), sort_keys=False))
     (root / "referral.yml").write_text(yaml.safe_dump(referral_data or referral(), sort_keys=False))
+    (root / "staff.yml").write_text(yaml.safe_dump(staff_data or staff_words(), sort_keys=False))
     for item in topics if topics is not None else [topic()]:
         (root / "topics" / f"{item['id']}.yml").write_text(yaml.safe_dump(item, sort_keys=False))
     return root
+
+
+# --- the shipped content ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def shipped_content() -> Content:
+    """content/ as the assistant serves it, checked for everything the hand-off needs."""
+    return ContentStore(SHIPPED_CONTENT_DIR, REFERRAL_NEEDS).get()
+
+
+def flat(text: str) -> str:
+    """Lower case with runs of spaces and line breaks as one space, so a phrase split over lines still matches."""
+    return re.sub(r"\s+", " ", text).lower()
+
+
+def step_texts(topic_id: str, content: Content | None = None) -> dict[str, str]:
+    """Every step of a topic as the parent sees it (flattened): the step, then its "Tell me more" part."""
+    content = content or shipped_content()
+    texts: dict[str, str] = {}
+    for step in content.topics[topic_id].steps:
+        shown = conversation.start_topic(content, f"{topic_id}/{step.id}").messages[0].text
+        if step.more:
+            place = conversation.Place(topic_id, step.id)
+            shown += "\n\n" + conversation.tell_me_more(content, place).messages[0].text
+        texts[step.id] = flat(shown)
+    return texts
+
+
+# --- a parent's answers and saved referrals ---------------------------------------------------------
+
+# Every question answered, as the form's slots hold them after validation (a phone call, police involved).
+ALL_ANSWERED = {
+    "preferred_name": "Sam",
+    "contact_method": "phone",
+    "contact_phone": "+447700900123",
+    "contact_email": None,
+    "safe_to_leave_message": True,
+    "safe_to_say_who_is_calling": False,
+    "best_times": ["evening"],
+    "nation": "england",
+    "area": "Leeds",
+    "relationship": "mother",
+    "child_age": 14,
+    "concerns": ["criminal", "online"],
+    "child_missing_now": False,
+    "agencies": ["police"],
+    "crime_reference": "13/12345/26",
+    "help_wanted": "Someone to talk to about what to do next",
+    "include_transcript": False,
+}
+
+NOW = datetime(2026, 11, 22, 23, 10, tzinfo=timezone.utc)  # a Sunday
+
+
+class Clock:
+    """A clock a test can move."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def reference_for(n: int) -> str:
+    """A valid reference code of its own for each n (0 gives ACDE-AAGH)."""
+    return f"ACDE-{ALPHABET[n // 25 % 25]}{ALPHABET[n % 25]}GH"
+
+
+def make_summary(reference: str, *, age: int | None = 14, topics: tuple[str, ...] = (), **answers) -> dict:
+    """A real schema-v1 summary (urgent when the child is under 13)."""
+    base = {
+        "preferred_name": "Sam",
+        "contact_method": "phone",
+        "contact_phone": "+447700900123",
+        "safe_to_leave_message": False,
+        "safe_to_say_who_is_calling": True,
+        "best_times": ["evening"],
+        "nation": "england",
+        "area": "Leeds",
+        "relationship": "mother",
+        "child_age": age,
+        "concerns": ["criminal"],
+        "child_missing_now": False,
+        "agencies": ["police"],
+        "crime_reference": None,
+        "help_wanted": "Some advice on what to do next, please",
+    }
+    return build_summary(
+        reference=reference,
+        answers={**base, **answers},
+        safety_events=[],
+        topics_viewed=list(topics),
+        channel="web",
+        started_at=NOW - timedelta(minutes=20),
+        submitted_at=NOW,
+        transcript=None,
+    )
+
+
+def save(store: ReferralStore, n: int, *, age: int | None = 14, at: datetime = NOW, **summary_args) -> str:
+    """Save referral number n (see reference_for) and return its reference."""
+    reference = reference_for(n)
+    summary = make_summary(reference, age=age, **summary_args)
+    store.save(
+        NewReferral(
+            reference=reference,
+            submission_key=f"{n:064x}",
+            summary=summary,
+            priority=summary["priority"]["level"],
+            channel="web",
+            created_at=at,
+            notify=False,
+        )
+    )
+    return reference
+
+
+# --- the widget, run in Node ------------------------------------------------------------------------
+
+WIDGET_SCRIPT = PROJECT_ROOT / "bot" / "web" / "static" / "widget.js"
+WIDGET_HARNESS = Path(__file__).parent / "js" / "widget_harness.js"
+NO_NODE = shutil.which("node") is None  # skip reason: the browser tests run the widget too
+
+
+def run_widget(reply: str, typed: str, config_help: str = "Call 999 <b>now</b>") -> dict:
+    """Open the widget, let the fake relay answer `reply`, type `typed`; the harness's report (see there).
+
+    `config_help`: the help text /widget/config.json gives; "none" for none, "down" for no config at all.
+    """
+    run = subprocess.run(
+        ["node", str(WIDGET_HARNESS), str(WIDGET_SCRIPT), reply, typed, config_help],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(run.stdout)

@@ -1,8 +1,12 @@
-"""The three services started for a test module, as `make run` starts them, on ports of its own."""
+"""The three services started for a test module, as `make run` starts them, on ports of its own, and
+talking to them over HTTP as the widget does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -40,3 +44,25 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str])
             yield running
         finally:
             stop(running)
+
+
+def post(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
+    """POST JSON; (status, the JSON answer), error statuses included."""
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m["text"] for m in messages)
+
+
+def start_referral(chat: Callable[[str, str], list[dict]], sender: str) -> None:
+    """Ask for the team to get in touch, in the parent's words, and check the consent step came."""
+    consent = texts(chat("could someone from your team phone me please", sender))
+    assert "not an emergency service" in consent and "12 months" in consent

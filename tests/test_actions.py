@@ -13,11 +13,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.actions as project_actions
 from bot.content.store import ContentStore
-from tests.helpers import write_content
+from tests.helpers import SHIPPED_CONTENT_DIR, write_content
 
 
-def tracker(intent: str, *, entities: list[dict[str, Any]] | None = None, **slots: Any) -> Tracker:
+def tracker(
+    intent: str, *, entities: list[dict[str, Any]] | None = None, ranking: list[dict] | None = None, **slots: Any
+) -> Tracker:
     latest = {"intent": {"name": intent, "confidence": 0.99}, "entities": entities or [], "text": "hidden"}
+    if ranking is not None:
+        latest["intent_ranking"] = ranking
     all_slots = {"current_topic": None, "current_step": None, "topics_viewed": None, **slots}
     return Tracker("parent-1", all_slots, latest, [], False, None, {}, "action_listen")
 
@@ -61,15 +65,36 @@ def test_topic_already_viewed_is_not_listed_twice() -> None:
     assert not any(e["name"] == "topics_viewed" for e in events)
 
 
+@pytest.fixture
+def shipped_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(project_actions, "CONTENT", ContentStore(SHIPPED_CONTENT_DIR))
+
+
+def test_a_small_talk_intent_gets_its_message_from_the_content() -> None:
+    messages, _ = run(project_actions.ActionReply(), tracker("bot_challenge"))
+    assert messages[0]["text"].startswith("bot_challenge text")  # the test content's wording for it
+
+
+@pytest.mark.usefixtures("shipped_content")
 def test_bot_challenge_says_it_is_automated() -> None:
     messages, _ = run(project_actions.ActionReply(), tracker("bot_challenge"))
-    assert messages[0]["text"].startswith("bot_challenge text")
+    text = messages[0]["text"]
+    assert "not a person" in text and "automated assistant" in text and "not an emergency service" in text
+    assert "/talk_to_someone" in [b["payload"] for b in messages[0]["buttons"]]
 
 
+@pytest.mark.usefixtures("shipped_content")
 def test_fallback_offers_topics_a_person_and_help() -> None:
-    messages, _ = run(project_actions.ActionFallback(), tracker("nlu_fallback"))
-    payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert payloads == ["/menu"]  # the test content's fallback names only "menu"
+    plain, _ = run(project_actions.ActionFallback(), tracker("nlu_fallback"))
+    payloads = [b["payload"] for b in plain[0]["buttons"]]
+    assert payloads[0].startswith('/menu{"group":')  # the topics, by group
+    assert "/talk_to_someone" in payloads and "/help_now" in payloads and "999" in plain[0]["text"]
+
+    unsure = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "grooming_info", "confidence": 0.3}]
+    choices, _ = run(project_actions.ActionFallback(), tracker("nlu_fallback", ranking=unsure))
+    titles = [b["title"] for b in choices[0]["buttons"]]
+    assert "How grooming works" in titles and "Talk to someone" in titles and "Something else" in titles
+    assert "116 123" in choices[0]["text"]  # Samaritans, for a parent for whom things feel too much
 
 
 def test_unreadable_content_still_gives_the_emergency_response(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

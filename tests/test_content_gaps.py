@@ -11,8 +11,9 @@ import pytest
 from bot import conversation
 from bot.content.check import check_content
 from bot.content.loader import load_content
-from tests.helpers import PLAIN, topic, write_content
-from tests.test_content_safety_corrections import CONTENT, step_texts
+from tests.helpers import PLAIN, shipped_content, step_texts, topic, write_content
+
+CONTENT = shipped_content()
 
 NEW_TOPICS = (
     "arrested",

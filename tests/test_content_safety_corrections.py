@@ -3,35 +3,15 @@ parent receives it and fails if the old, risky wording comes back or the key fac
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot import conversation
-from bot.config import PROJECT_ROOT
-from bot.content.store import ContentStore
-from bot.conversation import Place
 from bot.domain import merged_domain
 from bot.handoff import form
+from tests.helpers import flat, shipped_content, step_texts
 
-CONTENT = ContentStore(PROJECT_ROOT / "content").get()
+CONTENT = shipped_content()
 DOMAIN = merged_domain()
-
-
-def _flat(text: str) -> str:
-    """Lower case with runs of spaces and line breaks as one space, so a phrase split over lines still matches."""
-    return re.sub(r"\s+", " ", text).lower()
-
-
-def step_texts(topic_id: str) -> dict[str, str]:
-    """Every step of a topic as the parent sees it: the step, then its "Tell me more" part."""
-    texts: dict[str, str] = {}
-    for step in CONTENT.topics[topic_id].steps:
-        shown = conversation.start_topic(CONTENT, f"{topic_id}/{step.id}").messages[0].text
-        if step.more:
-            shown += "\n\n" + conversation.tell_me_more(CONTENT, Place(topic_id, step.id)).messages[0].text
-        texts[step.id] = _flat(shown)
-    return texts
 
 
 def whole_topic(topic_id: str) -> str:
@@ -48,11 +28,11 @@ def danger_now_replies() -> list[str]:
 @pytest.mark.parametrize("reply", danger_now_replies(), ids=["content", "domain"])
 def test_danger_now_gives_the_silent_solution_to_a_parent_who_cannot_speak(reply: str) -> None:
     assert reply.startswith("Call 999 now.")
-    flat = _flat(reply)
+    said = flat(reply)
     for fact in ("silent solution", "stay on the line", "cough or tap", "press 55", "does not tell them where you are"):
-        assert fact in flat, fact
+        assert fact in said, fact
     # emergencySMS only works for people registered in advance: it is not the route for a parent who can't talk now.
-    assert "emergencysms" not in flat and "once you have registered" not in flat
+    assert "emergencysms" not in said and "once you have registered" not in said
 
 
 def test_safety_plan_teaches_the_silent_solution_and_describes_emergency_sms_as_what_it_is() -> None:
@@ -65,11 +45,11 @@ def test_safety_plan_teaches_the_silent_solution_and_describes_emergency_sms_as_
 
 
 def test_emergency_sms_entry_says_who_it_is_for_and_points_elsewhere_for_a_silent_call() -> None:
-    about = _flat(CONTENT.services["emergency_sms"].details["about"])
+    about = flat(CONTENT.services["emergency_sms"].details["about"])
     assert "deaf" in about and "registered in advance" in about and "silent solution" in about
     assert "if you cannot make a voice call" not in about
     assert "phone" not in CONTENT.services["emergency_sms"].details  # not a line you ring
-    silent = _flat(CONTENT.services["silent_solution"].details["about"])
+    silent = flat(CONTENT.services["silent_solution"].details["about"])
     assert "press 55" in silent and "does not tell the police where you are" in silent
 
 
@@ -82,7 +62,7 @@ def test_safety_plan_code_word_never_sends_a_parent_in_alone() -> None:
 
 
 def test_consent_says_honestly_when_the_team_must_share_what_a_parent_says() -> None:
-    consent = _flat(form.consent(CONTENT).text)
+    consent = flat(form.consent(CONTENT).text)
     assert "only the support team can read them" not in consent
     assert "serious risk of harm" in consent and "must tell the police or children's services" in consent
     assert "even if you would rather they didn't" in consent
@@ -159,7 +139,7 @@ def test_anger_towards_a_parent_comes_with_a_safety_line_and_help() -> None:
     assert "violence towards you is not acceptable" in anger and "there is help for you too" in anger
     assert "call 999" in anger
     victim_support = CONTENT.services["victim_support"]
-    assert _flat(victim_support.name) in anger and victim_support.details["phone"] in anger
+    assert flat(victim_support.name) in anger and victim_support.details["phone"] in anger
 
 
 @pytest.mark.parametrize(

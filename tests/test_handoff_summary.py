@@ -10,17 +10,20 @@ import jsonschema
 import pytest
 
 from bot.handoff.reference import ALPHABET, new_reference, normalise_reference
+from bot.handoff.render import render_text, review_rows
 from bot.handoff.summary import (
     FIELD_ORDER,
-    REVIEW_LABELS,
     SCHEMA_PATH,
     SCHEMA_VERSION,
+    Answers,
+    Summary,
     build_summary,
     priority,
-    render_parent_review,
-    render_text,
     validate_summary,
 )
+from tests.helpers import shipped_content
+
+CONTENT = shipped_content()
 
 STARTED = datetime(2026, 11, 22, 23, 0, 5, 123456, tzinfo=timezone.utc)
 SUBMITTED = datetime(2026, 11, 22, 23, 25, 40, tzinfo=timezone.utc)
@@ -217,6 +220,47 @@ def test_transcript_is_kept_with_consent() -> None:
     assert transcript[0]["text"] == TRANSCRIPT[0]["text"]
 
 
+# --- reading a document back ----------------------------------------------------------------------
+
+
+def test_a_document_reads_back_into_the_same_document() -> None:
+    for document in (build(FULL, safety_events=[MISSING_EVENT]), build(SKIPPED, transcript=None), build({})):
+        assert Summary.read(document).document() == document
+        assert json.dumps(Summary.read(document).document()) == json.dumps(document)  # the same order too
+
+
+def test_reading_gives_typed_answers_and_times() -> None:
+    summary = Summary.read(build(FULL, safety_events=[MISSING_EVENT]))
+    assert summary.urgent and summary.answers.child_age == 15 and summary.answers.best_times == ("morning", "evening")
+    assert summary.started_at == datetime(2026, 11, 22, 23, 0, 5, tzinfo=timezone.utc)
+    assert [(r.type, r.at.minute) for r in summary.safety_responses] == [("child_missing", 10)]
+    assert summary.transcript is not None and summary.transcript[0].speaker == "parent"
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda d: d.pop("contact"),
+        lambda d: d["contact"].update(phone="07700 900123"),
+        lambda d: d["conversation"].update(started_at="yesterday"),
+        lambda d: d.update(version=2),
+        lambda d: d["priority"].update(level="urgent", reasons=[]),
+        lambda d: d["child"].update(age="9"),
+    ],
+    ids=["no contact", "phone not E.164", "time not ISO", "another version", "urgent without a reason", "age as text"],
+)
+def test_a_document_that_does_not_match_the_schema_is_refused_when_read(spoil) -> None:
+    document = build(FULL)
+    spoil(document)
+    with pytest.raises(ValueError, match="does not match schema"):
+        Summary.read(document)
+
+
+def text_of(document: dict) -> str:
+    """The staff text, as the referral page shows it, worded by the shipped content."""
+    return render_text(Summary.read(document), CONTENT)
+
+
 # --- the staff text --------------------------------------------------------------------------------
 
 
@@ -225,7 +269,7 @@ def _sections(text: str) -> list[str]:
 
 
 def test_text_starts_with_priority_and_reference_then_how_to_contact() -> None:
-    text = render_text(build(FULL, safety_events=[MISSING_EVENT]))
+    text = text_of(build(FULL, safety_events=[MISSING_EVENT]))
     lines = text.splitlines()
     assert lines[0].startswith("URGENT") and "ACDE-FG34" in lines[0]
     sections = [s for s in _sections(text)[1:] if s != "Why urgent:"]
@@ -239,11 +283,11 @@ def test_text_starts_with_priority_and_reference_then_how_to_contact() -> None:
 
 
 def test_standard_text_first_line() -> None:
-    assert render_text(build(FULL)).splitlines()[0].startswith("Standard")
+    assert text_of(build(FULL)).splitlines()[0].startswith("Standard")
 
 
 def test_text_has_every_part_in_order() -> None:
-    text = render_text(build(FULL, safety_events=[MISSING_EVENT]), {"police": "Working with the police"})
+    text = text_of(build(FULL, safety_events=[MISSING_EVENT], topics_viewed=["criminal_exploitation", "signs"]))
     order = [
         "How to contact",
         "About the parent",
@@ -255,18 +299,18 @@ def test_text_has_every_part_in_order() -> None:
         "Safety responses given in the chat",
         "child missing (child_missing), 2026-11-22 23:10:00 UTC",
         "Topics looked at",
-        "Working with the police",
+        "Signs to look out for",  # the topic's title in the content
         "Channel: web",
         "Started: 2026-11-22 23:00:05 UTC",
         "Submitted: 2026-11-22 23:25:40 UTC",
     ]
     positions = [text.index(part) for part in order]
     assert positions == sorted(positions)
-    assert "  - criminal_exploitation" in text  # no title given: the topic id
+    assert "  - criminal_exploitation" in text  # no topic with that id (any more): the id itself
 
 
 def test_skipped_text_says_prefer_not_to_say_and_never_none() -> None:
-    text = render_text(build(SKIPPED, topics_viewed=[], transcript=None))
+    text = text_of(build(SKIPPED, topics_viewed=[], transcript=None))
     assert "None" not in text
     assert "Name to use: prefer not to say" in text
     assert "Age: prefer not to say" in text
@@ -275,26 +319,30 @@ def test_skipped_text_says_prefer_not_to_say_and_never_none() -> None:
 
 
 def test_full_text_never_says_none() -> None:
-    assert "None" not in render_text(build({**FULL, "contact_phone": None}, safety_events=[MISSING_EVENT]))
+    assert "None" not in text_of(build({**FULL, "contact_phone": None}, safety_events=[MISSING_EVENT]))
 
 
 def test_text_shows_only_the_contact_detail_that_applies() -> None:
     answers = {**FULL, "contact_method": "email", "contact_phone": None, "contact_email": "sam@example.org"}
-    text = render_text(build(answers))
+    text = text_of(build(answers))
     assert "Email: sam@example.org" in text and "Phone number" not in text
 
 
 def test_text_includes_a_consented_transcript_only() -> None:
-    assert "My son is being made to carry things" in render_text(build(FULL))
+    assert "My son is being made to carry things" in text_of(build(FULL))
     without = {**FULL, "include_transcript": False}
-    assert "My son is being made to carry things" not in render_text(build(without))
+    assert "My son is being made to carry things" not in text_of(build(without))
 
 
 # --- the parent's review ---------------------------------------------------------------------------
 
 
+def rows_for(answers: dict) -> list[tuple[str, str, str]]:
+    return review_rows(CONTENT, Answers.from_contract(answers))
+
+
 def test_review_rows_follow_question_order_with_warm_labels() -> None:
-    rows = render_parent_review(FULL)
+    rows = rows_for(FULL)
     names = [row[0] for row in rows]
     assert names == [name for name in FIELD_ORDER if name != "contact_email"]  # they chose a phone call
     shown = {name: (label, value) for name, label, value in rows}
@@ -305,18 +353,30 @@ def test_review_rows_follow_question_order_with_warm_labels() -> None:
     assert shown["best_times"][1] == "Morning, evening"
     assert shown["child_age"][1] == "15 years old"
     assert shown["agencies"][1] == "Police, school"
-    assert all(label == REVIEW_LABELS[name] for name, label, _ in rows)
+    assert all(label == CONTENT.referral.labels["review"][name] for name, label, _ in rows)  # from referral.yml
+
+
+@pytest.mark.parametrize(("age", "shown"), [(0, "Under 1"), (1, "1 year old"), (2, "2 years old")])
+def test_ages_are_said_as_a_parent_would(age: int, shown: str) -> None:
+    assert dict((name, value) for name, _, value in rows_for({**SKIPPED, "child_age": age}))["child_age"] == shown
+
+
+def test_what_the_parent_typed_is_shown_as_typed_and_only_the_content_words_get_a_capital() -> None:
+    shown = {name: value for name, _, value in rows_for({**FULL, "preferred_name": "sam", "area": "leeds"})}
+    assert shown["preferred_name"] == "sam" and shown["area"] == "leeds"
+    assert shown["relationship"] == "Kinship carer"
 
 
 def test_review_of_skipped_answers_says_prefer_not_to_say() -> None:
-    rows = render_parent_review(SKIPPED)
+    rows = rows_for(SKIPPED)
     assert rows
     assert {value for _, _, value in rows} == {"Prefer not to say"}
     assert "include_transcript" not in FIELD_ORDER
 
 
-def test_every_question_has_a_label() -> None:
-    assert set(REVIEW_LABELS) == set(FIELD_ORDER)
+def test_every_question_has_a_label_in_the_shipped_content() -> None:
+    assert {name for name, _, _ in rows_for(FULL)} | {"contact_email"} == set(FIELD_ORDER)
+    assert {name: label for name, label, _ in rows_for(FULL)}["help_wanted"] == "The help you would like"
 
 
 # --- reference codes -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from bot.handoff.parent_notes import parent_notes_section, with_parent_notes
 from bot.storage.crypto import Cipher, generate_key
 from bot.storage.models import AuditLog, Referral
 from bot.storage.repository import ReferralStore, make_engine
-from tests.test_staff_repository import save
+from tests.helpers import save
 
 ADDED = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 

@@ -15,8 +15,8 @@ from email.policy import default
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from aiohttp import web
+from pydantic import SecretStr
 from pypdf import PdfReader
 
 from bot.config import load_settings
@@ -28,8 +28,8 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import AuditLog
 from bot.storage.repository import ReferralStore, SpoolDirectory, make_engine
 from bot.web.app import create_app
+from tests.helpers import save
 from tests.smtp_support import Inbox, smtp_server
-from tests.test_staff_repository import save
 from tests.test_staff_web import HOSTILE, REF, Staff, staff  # noqa: F401 (the staff fixture)
 
 SENDER = "0b6c9d3e-5f7a-4b1c-9d2e-3f4a5b6c7d8e"
@@ -330,7 +330,7 @@ async def test_staff_see_the_parents_notes_escaped_on_the_referral_page_and_in_t
 
 def test_a_summary_without_parent_notes_still_matches_the_schema_and_a_wrong_one_does_not(database) -> None:
     from bot.handoff.summary import validate_summary
-    from tests.test_staff_repository import make_summary
+    from tests.helpers import make_summary
 
     summary = make_summary("ACDE-AAGH")
     validate_summary(summary)  # every summary saved before this section existed

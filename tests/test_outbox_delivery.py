@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.handoff.outbox import OutboxWorker, WebhookSettings
 from bot.storage.crypto import Cipher, generate_key
-from bot.storage.repository import ReferralStore
+from bot.storage.repository import NewReferral, ReferralStore
 
 NOW = datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc)
 
@@ -19,13 +19,15 @@ NOW = datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc)
 async def test_a_new_referral_is_announced_once_the_webhook_answers(engine: Engine, aiohttp_server) -> None:
     store = ReferralStore(engine, Cipher([generate_key()]), clock=lambda: NOW)
     store.save(
-        reference="ACDE-FG34",
-        submission_key="b" * 64,
-        summary={"contact": {"preferred_name": "Sam", "phone": "+447700900123"}},
-        priority="urgent",
-        channel="rest",
-        created_at=NOW,
-        notify=True,
+        NewReferral(
+            reference="ACDE-FG34",
+            submission_key="b" * 64,
+            summary={"contact": {"preferred_name": "Sam", "phone": "+447700900123"}},
+            priority="urgent",
+            channel="rest",
+            created_at=NOW,
+            notify=True,
+        )
     )
     received: list[dict] = []
     up = {"answering": False}

@@ -16,7 +16,7 @@ import actions.referral as referral_actions
 from bot.handoff import form
 from bot.storage.crypto import Cipher, generate_key
 from bot.storage.repository import ReferralStore, SpoolDirectory, make_engine
-from tests.test_referral_form import ALL_ANSWERED
+from tests.helpers import ALL_ANSWERED
 
 KEY = generate_key()
 CONSENT_AT = 1_790_000_000.0

@@ -15,7 +15,7 @@ from bot.handoff.reference import ALPHABET
 from bot.storage.crypto import Cipher, generate_key
 from bot.storage.keys import retire_old_keys, start_key_rotation
 from bot.storage.models import AuditLog
-from bot.storage.repository import ReferralStore, SpoolDirectory
+from bot.storage.repository import NewReferral, ReferralStore, SpoolDirectory
 
 NOW = datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc)
 
@@ -23,13 +23,15 @@ NOW = datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc)
 def save(store: ReferralStore, n: int, created_at: datetime = NOW) -> str:
     reference = f"ACDE-FG{ALPHABET[n]}{ALPHABET[n]}"
     store.save(
-        reference=reference,
-        submission_key=f"{n:064x}",
-        summary={"contact": {"preferred_name": "Sam"}},
-        priority="standard",
-        channel="rest",
-        created_at=created_at,
-        notify=False,
+        NewReferral(
+            reference=reference,
+            submission_key=f"{n:064x}",
+            summary={"contact": {"preferred_name": "Sam"}},
+            priority="standard",
+            channel="rest",
+            created_at=created_at,
+            notify=False,
+        )
     )
     return reference
 
@@ -42,8 +44,12 @@ def test_key_rotation_in_two_steps_leaves_only_the_new_key_and_everything_readab
     env.write_text(f"DATA_ENCRYPTION_KEYS={old}\n")
     reference = save(ReferralStore(engine, Cipher([old])), 1)
     spool = SpoolDirectory(tmp_path / "spool", Cipher([old]))
-    spool.write(reference="ACDE-FG99", submission_key="f" * 64, summary={}, priority="standard", channel="rest",
-                created_at=NOW, notify=False)
+    spool.write(
+        NewReferral(
+            reference="ACDE-FG99", submission_key="f" * 64, summary={}, priority="standard", channel="rest",
+            created_at=NOW, notify=False,
+        )
+    )
 
     assert start_key_rotation(env, database_url, tmp_path / "spool") == 1
     keys = (dotenv_values(env)["DATA_ENCRYPTION_KEYS"] or "").split(",")
@@ -99,8 +105,10 @@ def test_erasure_by_reference_code_as_a_parent_might_type_it(
 
 def test_drain_saves_what_waited_in_the_spool(configured: ReferralStore, tmp_path: Path) -> None:
     SpoolDirectory(tmp_path / "spool", configured.cipher).write(
-        reference="ACDE-FG77", submission_key="e" * 64, summary={}, priority="urgent", channel="rest",
-        created_at=NOW, notify=False,
+        NewReferral(
+            reference="ACDE-FG77", submission_key="e" * 64, summary={}, priority="urgent", channel="rest",
+            created_at=NOW, notify=False,
+        )
     )
     assert cli.main(["referrals", "drain"]) == 0
     assert configured.get("ACDE-FG77") is not None

@@ -4,30 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from bot.config import PROJECT_ROOT
-from bot.content.store import ContentStore
 from bot.handoff import form
+from tests.helpers import ALL_ANSWERED, shipped_content
 
-CONTENT = ContentStore(PROJECT_ROOT / "content").get()
-ALL_ANSWERED = {
-    "preferred_name": "Sam",
-    "contact_method": "phone",
-    "contact_phone": "+447700900123",
-    "contact_email": None,
-    "safe_to_leave_message": True,
-    "safe_to_say_who_is_calling": False,
-    "best_times": ["evening"],
-    "nation": "england",
-    "area": "Leeds",
-    "relationship": "mother",
-    "child_age": 14,
-    "concerns": ["criminal", "online"],
-    "child_missing_now": False,
-    "agencies": ["police"],
-    "crime_reference": "13/12345/26",
-    "help_wanted": "Someone to talk to about what to do next",
-    "include_transcript": False,
-}
+CONTENT = shipped_content()
 
 
 def test_consent_says_what_is_kept_who_sees_it_how_long_and_that_it_can_stop() -> None:
@@ -48,8 +28,20 @@ def test_only_the_questions_that_apply_are_asked() -> None:
 
 def test_every_question_can_be_skipped_or_stopped() -> None:
     for field_name in form.FORM_FIELDS:
-        payloads = [b["payload"] for b in form.question(CONTENT, field_name).buttons]
-        assert form.SKIP_LABEL in payloads and "/cancel" in payloads, field_name
+        buttons = {b["title"]: b["payload"] for b in form.question(CONTENT, field_name).buttons}
+        assert buttons["Stop"] == "/cancel", field_name
+        # The skip button's words, sent back as the answer, are read as a skip by that question's validator.
+        assert form.validate_answer(field_name, buttons["Prefer not to say"]) == (form.SKIPPED, None), field_name
+
+
+def test_a_renamed_skip_button_still_skips() -> None:
+    """Editors may reword the button; what it sends stays words the validators read as a skip."""
+    import dataclasses
+
+    labels = {**CONTENT.referral.labels, "buttons": {**CONTENT.referral.labels["buttons"], "skip": "I'd rather not"}}
+    content = dataclasses.replace(CONTENT, referral=dataclasses.replace(CONTENT.referral, labels=labels))
+    skip = next(b for b in form.question(content, "child_age").buttons if b["title"] == "I'd rather not")
+    assert form.validate_answer("child_age", skip["payload"]) == (form.SKIPPED, None)
 
 
 def test_a_skip_is_remembered_as_prefer_not_to_say_and_becomes_none_in_the_answers() -> None:

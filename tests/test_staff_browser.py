@@ -22,11 +22,9 @@ from bot.benchmark.conversations import REFERRAL_ANSWERS
 from bot.storage.crypto import Cipher
 from bot.storage.repository import ReferralStore, make_engine
 from bot.training import MODEL_PATH
-from tests import test_stack
 from tests.browser_support import screenshot
-from tests.stack_support import ports, running_stack
-from tests.test_stack import post, start_referral, texts
-from tests.test_staff_repository import save
+from tests.helpers import save
+from tests.stack_support import ports, post, running_stack, start_referral, texts
 
 pytestmark = [
     pytest.mark.stack, pytest.mark.browser,
@@ -53,11 +51,10 @@ def chat(message: str, sender: str) -> list[dict]:
     return body["messages"]
 
 
-def refer_through_a_conversation(monkeypatch: pytest.MonkeyPatch) -> str:
+def refer_through_a_conversation() -> str:
     """The parent's whole self-referral over HTTP, as in test_stack, with a child of 12 (so: urgent)."""
-    monkeypatch.setattr(test_stack, "chat", chat)  # start_referral talks to our web service
     sender = "staff-browser-0001"
-    start_referral(sender)
+    start_referral(chat, sender)
     for answer, next_question in REFERRAL_ANSWERS:
         reply = texts(chat("12" if answer == "14" else answer, sender))
         assert next_question in reply, (answer, reply)
@@ -94,7 +91,7 @@ def test_a_referral_from_a_real_conversation_is_found_first_worked_on_and_export
     stack_database: str, browser, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     older = seed_older_referrals(stack_database)
-    reference = refer_through_a_conversation(monkeypatch)
+    reference = refer_through_a_conversation()
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert cli.main(["staff", "add", USERNAME, "--role", "staff", "--password-stdin"]) == 0
 

@@ -6,10 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.handoff.summary import Answers
 from bot.storage.staff_repository import Overview, WeekCount
 from bot.web.staff.charts import topics_chart, weekly_chart
 from bot.web.staff.export import safe_cell
 from bot.web.staff.present import ago, caller_card, when
+from tests.helpers import shipped_content
+
+CONTENT = shipped_content()
 
 
 @pytest.mark.parametrize(
@@ -32,16 +36,24 @@ def test_cells_a_spreadsheet_would_run_as_formulas_get_an_apostrophe(value, cell
 
 
 def test_an_unanswered_permission_is_read_as_no() -> None:
-    card = caller_card({"method": "phone", "phone": "+447700900123", "safe_to_leave_message": None})
+    answers = Answers(contact_method="phone", contact_phone="+447700900123", safe_to_leave_message=None)
+    card = caller_card(CONTENT, answers)
     assert not card.leave_message.allowed and card.leave_message.words == "Not answered: treat as no"
     assert (card.route, card.route_href) == ("07700 900123", "tel:+447700900123")
     assert card.name == "Prefer not to say"
 
 
 def test_an_email_contact_shows_the_address_to_write_to() -> None:
-    card = caller_card({"method": "email", "email": "sam@example.org", "safe_to_leave_message": True})
+    answers = Answers(contact_method="email", contact_email="sam@example.org", safe_to_leave_message=True)
+    card = caller_card(CONTENT, answers)
     assert (card.method, card.route, card.route_href) == ("Email", "sam@example.org", "mailto:sam@example.org")
-    assert card.leave_message.allowed
+    assert card.leave_message.allowed and card.leave_message.words == "Yes"
+
+
+def test_with_no_way_to_reach_them_the_card_says_so() -> None:
+    card = caller_card(CONTENT, Answers(contact_method="phone"))
+    assert (card.route, card.route_href) == ("No contact details given", None)
+    assert card.say_who_is_calling.words == "Not answered: treat as no" and not card.say_who_is_calling.allowed
 
 
 def test_times_are_shown_in_uk_time() -> None:

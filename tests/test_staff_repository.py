@@ -3,80 +3,17 @@ encrypted at rest, status and assignment with their audit rows, exports, the ove
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot.handoff.reference import ALPHABET
-from bot.handoff.summary import build_summary
 from bot.storage.crypto import Cipher, generate_key
 from bot.storage.models import AuditLog, ReferralNote
 from bot.storage.repository import ReferralStore
 from bot.storage.staff_repository import AccountExists, StaffRepository
-
-NOW = datetime(2026, 11, 22, 23, 10, tzinfo=timezone.utc)  # a Sunday
-
-
-def reference_for(n: int) -> str:
-    return f"ACDE-{ALPHABET[n // 25 % 25]}{ALPHABET[n % 25]}GH"
-
-
-def make_summary(reference: str, *, age: int | None = 14, topics: tuple[str, ...] = (), **answers) -> dict:
-    """A real schema-v1 summary (urgent when the child is under 13)."""
-    base = {
-        "preferred_name": "Sam",
-        "contact_method": "phone",
-        "contact_phone": "+447700900123",
-        "safe_to_leave_message": False,
-        "safe_to_say_who_is_calling": True,
-        "best_times": ["evening"],
-        "nation": "england",
-        "area": "Leeds",
-        "relationship": "mother",
-        "child_age": age,
-        "concerns": ["criminal"],
-        "child_missing_now": False,
-        "agencies": ["police"],
-        "crime_reference": None,
-        "help_wanted": "Some advice on what to do next, please",
-    }
-    return build_summary(
-        reference=reference,
-        answers={**base, **answers},
-        safety_events=[],
-        topics_viewed=list(topics),
-        channel="web",
-        started_at=NOW - timedelta(minutes=20),
-        submitted_at=NOW,
-        transcript=None,
-    )
-
-
-def save(store: ReferralStore, n: int, *, age: int | None = 14, at: datetime = NOW, **summary_args) -> str:
-    reference = reference_for(n)
-    summary = make_summary(reference, age=age, **summary_args)
-    store.save(
-        reference=reference,
-        submission_key=f"{n:064x}",
-        summary=summary,
-        priority=summary["priority"]["level"],
-        channel="web",
-        created_at=at,
-        notify=False,
-    )
-    return reference
-
-
-class Clock:
-    """A clock a test can move."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.helpers import NOW, Clock, save
 
 
 @pytest.fixture

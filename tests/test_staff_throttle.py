@@ -17,7 +17,7 @@ from bot.storage.migrate import alembic_config
 from bot.storage.models import LoginThrottle as Row
 from bot.web.client import address_group
 from bot.web.staff.signin import ADDRESS_RULE, NAME_RULE, throttle_keys
-from tests.test_staff_repository import NOW, Clock
+from tests.helpers import NOW, Clock
 
 SECRET = "a test secret"
 

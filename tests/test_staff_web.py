@@ -33,7 +33,7 @@ from bot.storage.staff_repository import StaffRepository
 from bot.web.app import create_app
 from bot.web.staff import STAFF, StaffContext
 from bot.web.staff.present import UK
-from tests.test_staff_repository import NOW, Clock, save
+from tests.helpers import NOW, Clock, save
 
 PASSWORD = "a long enough password"
 HOSTILE = "<script>alert(1)</script>"
@@ -103,7 +103,7 @@ async def staff(aiohttp_client, tmp_path, monkeypatch: pytest.MonkeyPatch) -> As
     yield Staff(client, ctx, store, clock)
 
 
-REF = "ACDE-AAGH"  # reference_for(0) in test_staff_repository
+REF = "ACDE-AAGH"  # the reference of save(store, 0) (tests/helpers.py)
 PAGES = ["/staff/", f"/staff/referrals/{REF}", "/staff/overview", "/staff/audit"]
 APIS = ["/staff/api/queue"]
 FORMS = {
@@ -846,3 +846,72 @@ async def test_the_sign_in_page_names_the_team_from_the_organisation_setting(sta
     staff.ctx.content = ContentStore(content)
     page = await (await staff.client.get("/staff/login")).text()
     assert "For the Family Support Line." in page and "National Parent Support Team" not in page
+
+
+# -- the words come from content/, and a referral that cannot be read is said to be so ------------------------
+
+
+@pytest.fixture
+def edited_words(staff: Staff, tmp_path: Path) -> Path:
+    """A copy of the shipped content with a staff label and a choice reworded, live on the staff pages."""
+    import shutil
+
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+    from bot.content.store import ContentStore
+    from bot.handoff.form import REFERRAL_NEEDS
+
+    content = Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))
+    staff_file = content / "staff.yml"
+    words = yaml.safe_load(staff_file.read_text())
+    words["case_page"]["area"] = "Council area"
+    words["case_text"]["how_to_contact"] = "Getting in touch"
+    staff_file.write_text(yaml.safe_dump(words))
+    referral_file = content / "referral.yml"
+    wording = yaml.safe_load(referral_file.read_text())
+    wording["choices"]["relationship"]["mother"] = "mum"
+    referral_file.write_text(yaml.safe_dump(wording))
+    staff.ctx.content = ContentStore(content, REFERRAL_NEEDS)
+    return content
+
+
+async def test_the_referral_page_and_the_csv_use_the_words_in_content(staff: Staff, edited_words: Path) -> None:
+    save(staff.store, 0)
+    token = await staff.sign_in()
+    page = await (await staff.client.get(f"/staff/referrals/{REF}")).text()
+    assert "<dt>Council area</dt><dd>Leeds</dd>" in page and "<dt>Area</dt>" not in page
+    assert "<dd>Mum</dd>" in page and "\nGetting in touch\n" in page and "\nHow to contact\n" not in page
+    response = await staff.client.post("/staff/export", data={"reference": REF, "format": "csv", "csrf_token": token})
+    (row,) = csv.DictReader(io.StringIO((await response.read()).decode("utf-8-sig")))
+    assert row["relationship"] == "mum"
+
+
+async def test_a_stored_summary_that_cannot_be_read_is_said_plainly(staff: Staff) -> None:
+    from bot.storage.repository import NewReferral
+
+    staff.store.save(
+        NewReferral(
+            reference=REF, submission_key="c" * 64, summary={"contact": {"preferred_name": "Sam"}},
+            priority="standard", channel="rest", created_at=NOW, notify=False,
+        )
+    )
+    token = await staff.sign_in()
+    response = await staff.client.get(f"/staff/referrals/{REF}")
+    assert response.status == 500
+    page = await response.text()
+    assert f"Referral {REF} cannot be shown" in page and "JSON export" in page and "Sam" not in page
+    csv_export = await staff.client.post("/staff/export", data={"reference": REF, "format": "csv", "csrf_token": token})
+    assert csv_export.status == 500 and "Sam" not in await csv_export.text()
+    json_export = await staff.client.post("/staff/export", data={"reference": REF, "format": "json", "csrf_token": token})
+    assert json.loads(await json_export.read())["referrals"][0]["summary"]["contact"] == {"preferred_name": "Sam"}
+
+
+async def test_without_any_valid_content_a_referral_page_says_why(staff: Staff, tmp_path: Path) -> None:
+    from bot.content.store import ContentStore
+
+    save(staff.store, 0)
+    await staff.sign_in()
+    staff.ctx.content = ContentStore(tmp_path / "no-content-here")
+    response = await staff.client.get(f"/staff/referrals/{REF}")
+    assert response.status == 503 and "the wording in content/ does not load" in await response.text()

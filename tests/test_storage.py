@@ -18,6 +18,7 @@ from bot.storage.config import encryption_keys
 from bot.storage.crypto import Cipher, InvalidToken, generate_key
 from bot.storage.models import AuditLog, Base, Outbox, Referral
 from bot.storage.repository import (
+    NewReferral,
     ReferenceCollision,
     ReferralStore,
     SpoolDirectory,
@@ -35,7 +36,7 @@ SUMMARY = {
 }
 
 
-def referral(n: int = 1, **overrides) -> dict:
+def referral(n: int = 1, **overrides) -> NewReferral:
     fields = {
         "reference": f"ABCD-EF{n:02d}",
         "submission_key": f"{n:064x}",
@@ -45,7 +46,7 @@ def referral(n: int = 1, **overrides) -> dict:
         "created_at": NOW,
         "notify": True,
     }
-    return fields | overrides
+    return NewReferral(**(fields | overrides))
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def audit_rows(engine: Engine) -> list[tuple[str, str, str | None, str | None]]:
 
 
 def test_a_saved_referral_reads_back_and_is_encrypted_at_rest(engine: Engine, store: ReferralStore) -> None:
-    saved = store.save(**referral())
+    saved = store.save(referral())
     assert saved.created and saved.reference == "ABCD-EF01" and saved.priority == "urgent"
 
     stored = store.get("ABCD-EF01")
@@ -100,16 +101,16 @@ def test_a_saved_referral_reads_back_and_is_encrypted_at_rest(engine: Engine, st
 
 def test_dates_are_kept_in_utc_whatever_zone_they_arrive_in(store: ReferralStore) -> None:
     plus_two = timezone(timedelta(hours=2))
-    store.save(**referral(created_at=NOW.astimezone(plus_two)))
+    store.save(referral(created_at=NOW.astimezone(plus_two)))
     stored = store.get("ABCD-EF01")
     assert stored is not None and stored.created_at == NOW and stored.created_at.utcoffset() == timedelta(0)
     with pytest.raises(ValueError, match="aware"):
-        store.save(**referral(2, created_at=NOW.replace(tzinfo=None)))
+        store.save(referral(2, created_at=NOW.replace(tzinfo=None)))
 
 
 def test_saving_the_same_submission_twice_returns_the_first(engine: Engine, store: ReferralStore) -> None:
-    first = store.save(**referral())
-    again = store.save(**referral(reference="WXYZ-WXYZ", summary={"other": True}))
+    first = store.save(referral())
+    again = store.save(referral(reference="WXYZ-WXYZ", summary={"other": True}))
     assert not again.created
     assert (again.id, again.reference) == (first.id, first.reference)
     assert count(engine, Referral) == 1 and count(engine, Outbox) == 1
@@ -119,7 +120,7 @@ def test_saving_the_same_submission_twice_returns_the_first(engine: Engine, stor
 def test_a_lost_race_on_the_submission_key_returns_the_winner(
     engine: Engine, store: ReferralStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = store.save(**referral())
+    first = store.save(referral())
     # The other request commits between this one's existence check and its insert.
     original = store._saved_by_key
     calls: list[str] = []
@@ -129,30 +130,30 @@ def test_a_lost_race_on_the_submission_key_returns_the_winner(
         return None if len(calls) == 1 else original(submission_key)
 
     monkeypatch.setattr(store, "_saved_by_key", check_too_early)
-    again = store.save(**referral(reference="WXYZ-WXYZ"))
+    again = store.save(referral(reference="WXYZ-WXYZ"))
     assert (again.created, again.id) == (False, first.id)
     assert len(calls) == 2 and count(engine, Referral) == 1
 
 
 def test_a_reference_used_by_another_submission_is_refused(store: ReferralStore) -> None:
-    store.save(**referral())
+    store.save(referral())
     with pytest.raises(ReferenceCollision):
-        store.save(**referral(2, reference="ABCD-EF01"))
+        store.save(referral(2, reference="ABCD-EF01"))
 
 
 def test_no_outbox_row_without_notify_and_the_outbox_payload_is_not_personal(
     engine: Engine, store: ReferralStore
 ) -> None:
-    store.save(**referral(1, notify=False))
-    store.save(**referral(2, priority="standard"))
+    store.save(referral(1, notify=False))
+    store.save(referral(2, priority="standard"))
     with engine.connect() as connection:
         payloads = [json.loads(p) for p in connection.execute(select(Outbox.payload_json)).scalars()]
     assert payloads == [{"reference": "ABCD-EF02", "priority": "standard", "created_at": NOW.isoformat()}]
 
 
 def test_list_recent_gives_plain_columns_newest_first(store: ReferralStore) -> None:
-    store.save(**referral(1, created_at=NOW - timedelta(days=1)))
-    store.save(**referral(2))
+    store.save(referral(1, created_at=NOW - timedelta(days=1)))
+    store.save(referral(2))
     listed = store.list_recent()
     assert [r.reference for r in listed] == ["ABCD-EF02", "ABCD-EF01"]
     assert not hasattr(listed[0], "summary")
@@ -161,16 +162,16 @@ def test_list_recent_gives_plain_columns_newest_first(store: ReferralStore) -> N
 
 def test_a_bad_priority_is_refused_before_touching_the_database(store: ReferralStore) -> None:
     with pytest.raises(ValueError, match="priority"):
-        store.save(**referral(priority="high"))
+        store.save(referral(priority="high"))
 
 
 # -- retention and erasure -----------------------------------------------------------------------------
 
 
 def test_purge_deletes_only_old_referrals_with_their_outbox_rows(engine: Engine, store: ReferralStore) -> None:
-    store.save(**referral(1, created_at=NOW - timedelta(days=400)))
-    store.save(**referral(2, created_at=NOW - timedelta(days=366)))
-    store.save(**referral(3, created_at=NOW - timedelta(days=10)))
+    store.save(referral(1, created_at=NOW - timedelta(days=400)))
+    store.save(referral(2, created_at=NOW - timedelta(days=366)))
+    store.save(referral(3, created_at=NOW - timedelta(days=10)))
 
     assert store.purge_older_than(365, now=NOW) == 2
     assert [r.reference for r in store.list_recent()] == ["ABCD-EF03"]
@@ -182,8 +183,8 @@ def test_purge_deletes_only_old_referrals_with_their_outbox_rows(engine: Engine,
 
 
 def test_erasure_deletes_one_referral_and_records_only_its_reference(engine: Engine, store: ReferralStore) -> None:
-    store.save(**referral(1))
-    store.save(**referral(2))
+    store.save(referral(1))
+    store.save(referral(2))
     assert store.erase("ABCD-EF01") is True
     assert store.get("ABCD-EF01") is None and store.get("ABCD-EF02") is not None
     assert count(engine, Outbox) == 1
@@ -193,14 +194,14 @@ def test_erasure_deletes_one_referral_and_records_only_its_reference(engine: Eng
 
 def test_the_database_cascades_outbox_rows_too(engine: Engine, store: ReferralStore) -> None:
     """ON DELETE CASCADE holds on both backends (SQLite needs foreign keys switched on per connection)."""
-    store.save(**referral())
+    store.save(referral())
     with engine.begin() as connection:
         connection.execute(Referral.__table__.delete())
     assert count(engine, Outbox) == 0
 
 
 def test_audit_records_other_actions(engine: Engine, store: ReferralStore) -> None:
-    store.save(**referral())
+    store.save(referral())
     store.audit("view", actor="staff:alex", reference="ABCD-EF01")
     assert audit_rows(engine)[-1] == ("view", "staff:alex", "ABCD-EF01", None)
 
@@ -209,8 +210,8 @@ def test_audit_records_other_actions(engine: Engine, store: ReferralStore) -> No
 
 
 def test_key_rotation_lets_the_old_key_be_removed(engine: Engine, store: ReferralStore, key: str) -> None:
-    store.save(**referral(1))
-    store.save(**referral(2))
+    store.save(referral(1))
+    store.save(referral(2))
     new_key = generate_key()
     with engine.connect() as connection:
         before = bytes(connection.execute(select(Referral.summary_encrypted).where(Referral.id == 1)).scalar_one())
@@ -234,9 +235,9 @@ def test_key_rotation_lets_the_old_key_be_removed(engine: Engine, store: Referra
 
 
 def test_outbox_due_failed_and_delivered(engine: Engine, store: ReferralStore) -> None:
-    store.save(**referral(1))
-    store.save(**referral(2, notify=False))
-    store.save(**referral(3, priority="standard"))
+    store.save(referral(1))
+    store.save(referral(2, notify=False))
+    store.save(referral(3, priority="standard"))
 
     due = store.due_notifications(NOW)
     assert [item.payload["reference"] for item in due] == ["ABCD-EF01", "ABCD-EF03"]
@@ -261,7 +262,7 @@ def test_outbox_due_failed_and_delivered(engine: Engine, store: ReferralStore) -
 
 
 def test_marking_a_notification_whose_referral_was_erased_is_harmless(store: ReferralStore) -> None:
-    store.save(**referral())
+    store.save(referral())
     (item,) = store.due_notifications(NOW)
     store.erase("ABCD-EF01")
     store.mark_failed(item.id, "timeout", NOW + timedelta(minutes=1))
@@ -284,16 +285,16 @@ def test_spooled_referrals_drain_into_the_database_once_it_is_back(
     down = make_engine(unreachable_url(engine.dialect.name, tmp_path))
     try:
         with pytest.raises(StorageUnavailable):
-            ReferralStore(down, cipher).save(**referral(1))
+            ReferralStore(down, cipher).save(referral(1))
     finally:
         down.dispose()
 
     spool = SpoolDirectory(tmp_path / "spool", cipher)
-    path = spool.write(**referral(1))
-    spool.write(**referral(2, notify=False, created_at=NOW - timedelta(hours=1)))
+    path = spool.write(referral(1))
+    spool.write(referral(2, notify=False, created_at=NOW - timedelta(hours=1)))
     assert path.name == f"{1:064x}.referral"
     assert SECRET_NAME.encode() not in path.read_bytes() and b"ABCD-EF01" not in path.read_bytes()
-    assert spool.write(**referral(1)) == path  # the same submission overwrites, never duplicates
+    assert spool.write(referral(1)) == path  # the same submission overwrites, never duplicates
     assert spool.reference_for(f"{1:064x}") == "ABCD-EF01" and spool.reference_for(f"{9:064x}") is None
     assert len(spool.pending()) == 2
     assert not [p for p in spool.path.iterdir() if p.name.startswith(".tmp-")]
@@ -305,14 +306,14 @@ def test_spooled_referrals_drain_into_the_database_once_it_is_back(
     assert [item.payload["reference"] for item in store.due_notifications(NOW)] == ["ABCD-EF01"]
 
     # A submit that reached the database after all, then was spooled too, is not duplicated.
-    spool.write(**referral(1))
+    spool.write(referral(1))
     assert spool.drain(store) == 1
     assert count(engine, Referral) == 2
 
 
 def test_a_failed_drain_keeps_the_files(cipher: Cipher, tmp_path: Path, engine: Engine) -> None:
     spool = SpoolDirectory(tmp_path / "spool", cipher)
-    spool.write(**referral(1))
+    spool.write(referral(1))
     down = make_engine(unreachable_url(engine.dialect.name, tmp_path))
     try:
         with pytest.raises(StorageUnavailable):
@@ -324,16 +325,59 @@ def test_a_failed_drain_keeps_the_files(cipher: Cipher, tmp_path: Path, engine: 
 
 def test_an_unreadable_spool_file_is_left_for_a_person(store: ReferralStore, cipher: Cipher, tmp_path: Path) -> None:
     other = SpoolDirectory(tmp_path / "spool", Cipher([generate_key()]))
-    other.write(**referral(1))
+    other.write(referral(1))
     spool = SpoolDirectory(tmp_path / "spool", cipher)
-    spool.write(**referral(2))
+    spool.write(referral(2))
     assert spool.drain(store) == 1
     assert [p.name for p in spool.pending()] == [f"{1:064x}.referral"]
 
 
+def test_a_file_spooled_before_the_referral_type_drains_the_same(store: ReferralStore, cipher: Cipher, tmp_path: Path) -> None:
+    """A spool file written by the previous release (keyword arguments, schema_version null) still drains."""
+    spool = SpoolDirectory(tmp_path / "spool", cipher)
+    spool.path.mkdir()
+    older = {
+        "reference": "ABCD-EF07",
+        "submission_key": "7" * 64,
+        "summary": SUMMARY,
+        "priority": "standard",
+        "channel": "rest",
+        "created_at": "2026-11-23T01:10:00+02:00",
+        "notify": False,
+        "schema_version": None,
+    }
+    (spool.path / f"{'7' * 64}.referral").write_bytes(cipher.encrypt_json(older))
+    assert spool.drain(store) == 1
+    stored = store.get("ABCD-EF07")
+    assert stored is not None and stored.summary == SUMMARY and stored.schema_version == 1
+    assert stored.created_at == NOW and stored.priority == "standard"
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"reference": "ABCD-EF08"},  # most of it missing
+        {**referral(8).to_record(), "priority": "highest"},
+        {**referral(8).to_record(), "created_at": "not a time"},
+        ["a", "list"],
+        "just text",
+    ],
+    ids=["missing fields", "bad priority", "bad time", "a list", "text"],
+)
+def test_a_spool_file_of_the_wrong_shape_is_left_and_the_others_still_drain(
+    store: ReferralStore, cipher: Cipher, tmp_path: Path, forged: object
+) -> None:
+    spool = SpoolDirectory(tmp_path / "spool", cipher)
+    spool.write(referral(2))
+    (spool.path / f"{'8' * 64}.referral").write_bytes(cipher.encrypt_json(forged))
+    assert spool.drain(store) == 1
+    assert [p.name for p in spool.pending()] == [f"{'8' * 64}.referral"]
+    assert store.get("ABCD-EF02") is not None and store.get("ABCD-EF08") is None
+
+
 def test_spool_files_follow_a_key_rotation(store: ReferralStore, cipher: Cipher, key: str, tmp_path: Path) -> None:
     spool = SpoolDirectory(tmp_path / "spool", cipher)
-    spool.write(**referral(1))
+    spool.write(referral(1))
     new_key = generate_key()
     assert spool.rotate_keys(Cipher([new_key, key])) == 1
     only_new = Cipher([new_key])
@@ -343,7 +387,7 @@ def test_spool_files_follow_a_key_rotation(store: ReferralStore, cipher: Cipher,
 def test_a_submission_key_that_is_not_a_safe_file_name_is_refused(cipher: Cipher, tmp_path: Path) -> None:
     spool = SpoolDirectory(tmp_path, cipher)
     with pytest.raises(ValueError, match="submission_key"):
-        spool.write(**referral(submission_key="../../etc/passwd"))
+        spool.write(referral(submission_key="../../etc/passwd"))
 
 
 # -- migrations ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.config import PROJECT_ROOT
 from bot.nlu.text_cleaner import TextCleaner
@@ -60,6 +61,9 @@ def test_the_first_nlu_component_cleans_messages_and_training_examples() -> None
     message = Message({TEXT: "my son is in dan\u200bger"})
     TextCleaner().process([message])
     assert message.get(TEXT) == "my son is in danger"
+    example = Message({TEXT: "she is miss\u00ading", "intent": "missing_now"})
+    TextCleaner().process_training_data(TrainingData([example]))
+    assert example.get(TEXT) == "she is missing" and example.get("intent") == "missing_now"
 
 
 @pytest.mark.parametrize(

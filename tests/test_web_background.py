@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot.storage.crypto import Cipher, generate_key
-from bot.storage.repository import ReferralStore, SpoolDirectory
+from bot.storage.repository import NewReferral, ReferralStore, SpoolDirectory
 from bot.web.background import spool_drain_ctx
 
 KEY = generate_key()
@@ -23,13 +23,15 @@ async def test_spooled_referrals_reach_the_database_while_the_service_runs(
     monkeypatch.setenv("REFERRAL_SPOOL_DIR", str(tmp_path / "spool"))
     spool = SpoolDirectory(tmp_path / "spool", Cipher([KEY]))
     spool.write(
-        reference="ACDE-FG34",
-        submission_key="a" * 64,
-        summary={"reference": "ACDE-FG34"},
-        priority="urgent",
-        channel="rest",
-        created_at=datetime.now(timezone.utc),
-        notify=False,
+        NewReferral(
+            reference="ACDE-FG34",
+            submission_key="a" * 64,
+            summary={"reference": "ACDE-FG34"},
+            priority="urgent",
+            channel="rest",
+            created_at=datetime.now(timezone.utc),
+            notify=False,
+        )
     )
     store = ReferralStore(engine, Cipher([KEY]))
     app = web.Application()

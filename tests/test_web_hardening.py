@@ -1,36 +1,20 @@
-"""The web service under a hostile or careless client (issue 11, items 7-10), with a fake Rasa server."""
+"""The web service under a hostile or careless client (issue 11, items 7-10), with the fake Rasa server."""
 
 from __future__ import annotations
-
-import asyncio
 
 import pytest
 from aiohttp import web
 
 from bot.config import load_settings
 from bot.web.app import create_app
+from tests.fake_rasa import HANG, FakeRasa
 
 SENDER = "0b6c9d3e-5f7a-4b1c-9d2e-3f4a5b6c7d8e"
 OTHER = "1c7d0e4f-6a8b-4c2d-8e3f-4a5b6c7d8e9f"
 
 
-@pytest.fixture
-async def rasa(aiohttp_server):
-    """A Rasa REST channel stand-in that answers, or hangs when the message is "hang"."""
-
-    async def webhook(request: web.Request) -> web.Response:
-        body = await request.json()
-        if body["message"] == "hang":
-            await asyncio.sleep(5)
-        return web.json_response([{"recipient_id": body["sender"], "text": "hello"}])
-
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    return await aiohttp_server(app)
-
-
-def app_with(rasa, **overrides: object) -> web.Application:
-    settings = load_settings().copy(update=dict(rasa_url=str(rasa.make_url("")).rstrip("/"), **overrides))
+def app_with(fake_rasa: FakeRasa, **overrides: object) -> web.Application:
+    settings = load_settings().copy(update=dict(rasa_url=fake_rasa.url, **overrides))
     app = create_app(settings)
 
     async def broken(request: web.Request) -> web.Response:
@@ -40,16 +24,16 @@ def app_with(rasa, **overrides: object) -> web.Application:
     return app
 
 
-async def test_a_rasa_timeout_gives_the_json_503_with_help_not_a_bare_504(aiohttp_client, rasa) -> None:
-    client = await aiohttp_client(app_with(rasa, rasa_timeout_seconds=0.5))
-    response = await client.post("/api/chat", json={"sender": SENDER, "message": "hang"})
+async def test_a_rasa_timeout_gives_the_json_503_with_help_not_a_bare_504(aiohttp_client, fake_rasa) -> None:
+    client = await aiohttp_client(app_with(fake_rasa, rasa_timeout_seconds=0.5))
+    response = await client.post("/api/chat", json={"sender": SENDER, "message": HANG})
     assert response.status == 503
     body = await response.json()
     assert "not lost" in body["error"] and "999" in body["help_now"]
 
 
-async def test_deeply_nested_json_is_a_400_not_a_500(aiohttp_client, rasa) -> None:
-    client = await aiohttp_client(app_with(rasa))
+async def test_deeply_nested_json_is_a_400_not_a_500(aiohttp_client, fake_rasa) -> None:
+    client = await aiohttp_client(app_with(fake_rasa))
     nested = "[" * 6000 + "]" * 6000
     response = await client.post("/api/chat", data=nested, headers={"Content-Type": "application/json"})
     assert response.status == 400
@@ -57,8 +41,8 @@ async def test_deeply_nested_json_is_a_400_not_a_500(aiohttp_client, rasa) -> No
     assert (await client.post("/api/chat", json={"sender": SENDER, "message": "hi"})).status == 200
 
 
-async def test_one_conversation_sending_too_fast_is_slowed_with_a_clear_429(aiohttp_client, rasa) -> None:
-    client = await aiohttp_client(app_with(rasa, chat_rate_per_conversation="3/minute"))
+async def test_one_conversation_sending_too_fast_is_slowed_with_a_clear_429(aiohttp_client, fake_rasa) -> None:
+    client = await aiohttp_client(app_with(fake_rasa, chat_rate_per_conversation="3/minute"))
     for _ in range(3):
         assert (await client.post("/api/chat", json={"sender": SENDER, "message": "hi"})).status == 200
     slowed = await client.post("/api/chat", json={"sender": SENDER, "message": "hi"})
@@ -71,8 +55,8 @@ async def test_one_conversation_sending_too_fast_is_slowed_with_a_clear_429(aioh
     assert (await client.get("/widget/config.json")).status == 200
 
 
-async def test_one_address_sending_too_fast_is_slowed_whatever_conversation_it_claims(aiohttp_client, rasa) -> None:
-    client = await aiohttp_client(app_with(rasa, chat_rate_per_address="5/minute"))
+async def test_one_address_sending_too_fast_is_slowed_whatever_conversation_it_claims(aiohttp_client, fake_rasa) -> None:
+    client = await aiohttp_client(app_with(fake_rasa, chat_rate_per_address="5/minute"))
     statuses = [
         (await client.post("/api/chat", json={"sender": f"sender-{n:04d}-abcdef", "message": "hi"})).status
         for n in range(8)
@@ -80,9 +64,9 @@ async def test_one_address_sending_too_fast_is_slowed_whatever_conversation_it_c
     assert statuses == [200] * 5 + [429] * 3
 
 
-async def test_forwarded_addresses_count_only_behind_a_trusted_proxy(aiohttp_client, rasa) -> None:
-    untrusted = await aiohttp_client(app_with(rasa, chat_rate_per_address="2/minute"))
-    trusted = await aiohttp_client(app_with(rasa, chat_rate_per_address="2/minute", trusted_proxy_hops=1))
+async def test_forwarded_addresses_count_only_behind_a_trusted_proxy(aiohttp_client, fake_rasa) -> None:
+    untrusted = await aiohttp_client(app_with(fake_rasa, chat_rate_per_address="2/minute"))
+    trusted = await aiohttp_client(app_with(fake_rasa, chat_rate_per_address="2/minute", trusted_proxy_hops=1))
     for client, expected in ((untrusted, [200, 200, 429, 429]), (trusted, [200, 200, 200, 200])):
         statuses = []
         for n in range(4):
@@ -93,8 +77,8 @@ async def test_forwarded_addresses_count_only_behind_a_trusted_proxy(aiohttp_cli
 
 
 @pytest.mark.parametrize("path", ["/no-such-page", "/api/no-such", "/test-broken", "/healthz", "/static/nothing.css"])
-async def test_every_response_has_the_security_headers_and_names_no_versions(aiohttp_client, rasa, path: str) -> None:
-    client = await aiohttp_client(app_with(rasa))
+async def test_every_response_has_the_security_headers_and_names_no_versions(aiohttp_client, fake_rasa, path: str) -> None:
+    client = await aiohttp_client(app_with(fake_rasa))
     response = await client.get(path)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
@@ -105,15 +89,15 @@ async def test_every_response_has_the_security_headers_and_names_no_versions(aio
     assert "Strict-Transport-Security" not in response.headers  # plain http, no proxy trusted
 
 
-async def test_hsts_only_over_tls_and_only_from_a_trusted_proxy(aiohttp_client, rasa) -> None:
+async def test_hsts_only_over_tls_and_only_from_a_trusted_proxy(aiohttp_client, fake_rasa) -> None:
     https = {"X-Forwarded-Proto": "https"}
-    trusted = await aiohttp_client(app_with(rasa, trusted_proxy_hops=1))
-    untrusted = await aiohttp_client(app_with(rasa))
+    trusted = await aiohttp_client(app_with(fake_rasa, trusted_proxy_hops=1))
+    untrusted = await aiohttp_client(app_with(fake_rasa))
     assert "max-age=" in (await trusted.get("/healthz", headers=https)).headers["Strict-Transport-Security"]
     assert "Strict-Transport-Security" not in (await untrusted.get("/healthz", headers=https)).headers
 
 
-async def test_staff_pages_keep_their_stricter_policy(aiohttp_client, rasa) -> None:
-    client = await aiohttp_client(app_with(rasa))
+async def test_staff_pages_keep_their_stricter_policy(aiohttp_client, fake_rasa) -> None:
+    client = await aiohttp_client(app_with(fake_rasa))
     response = await client.get("/staff/login")
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")

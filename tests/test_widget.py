@@ -7,30 +7,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aiohttp import web
 
 from bot.config import PROJECT_ROOT, SettingsError, load_settings, normalise_origin
 from bot.content.store import ContentStore
 from bot.web.app import create_app
 from bot.web.widget.helpnow import Call, help_now
+from tests.helpers import NO_NODE, run_widget
 
 SENDER = "0b6c9d3e5f7a4b1c9d2e3f4a5b6c7d8e"
 CHARITY = "https://www.charity.example"
-
-
-@pytest.fixture
-async def fake_rasa(aiohttp_server):
-    async def webhook(request: web.Request) -> web.Response:
-        body = await request.json()
-        return web.json_response([{"recipient_id": body["sender"], "text": "Hello"}])
-
-    async def root(request: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa: 3.6.21")
-
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    app.router.add_get("/", root)
-    return await aiohttp_server(app)
 
 
 @pytest.fixture
@@ -42,7 +27,7 @@ def content_copy(tmp_path: Path) -> Path:
 async def client(aiohttp_client, fake_rasa, content_copy: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", f"{CHARITY}/, https://Partner.example:443")
     settings = load_settings().copy(
-        update=dict(rasa_url=str(fake_rasa.make_url("")).rstrip("/"), content_dir=content_copy, max_message_chars=700)
+        update=dict(rasa_url=fake_rasa.url, content_dir=content_copy, max_message_chars=700)
     )
     return await aiohttp_client(create_app(settings))
 
@@ -72,8 +57,14 @@ async def test_a_changed_number_in_services_reaches_the_widget_without_a_restart
     assert {"label": "Samaritans: call 116 999", "tel": "116999"} in config["help_now"]["calls"]
 
 
-def test_no_content_means_no_help_text_so_the_widget_falls_back_to_999(tmp_path: Path) -> None:
+@pytest.mark.skipif(NO_NODE, reason="needs Node.js to run the widget (the browser tests run it too)")
+@pytest.mark.parametrize("config", ["none", "down"], ids=["config without help", "no config at all"])
+def test_no_content_means_no_help_text_so_the_widget_falls_back_to_999(tmp_path: Path, config: str) -> None:
     assert help_now(ContentStore(tmp_path)).text == ""
+    report = run_widget("Hello", "hi", config_help=config)
+    assert report["error"] is None
+    assert report["help"] == "If anyone is in danger right now, call 999."
+    assert report["calls"] == [["Emergency services: call 999", "tel:999"]]
 
 
 def test_one_phone_link_per_number_named_in_the_message() -> None:
@@ -170,7 +161,7 @@ async def test_a_preflight_asking_for_more_than_json_is_refused(client) -> None:
 
 async def test_same_origin_pages_need_no_listing(aiohttp_client, fake_rasa, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WIDGET_ALLOWED_ORIGINS", raising=False)
-    settings = load_settings().copy(update=dict(rasa_url=str(fake_rasa.make_url("")).rstrip("/")))
+    settings = load_settings().copy(update=dict(rasa_url=fake_rasa.url))
     client = await aiohttp_client(create_app(settings))
     own = f"http://{client.server.host}:{client.server.port}"
     response = await client.post("/api/chat", json={"sender": SENDER, "message": "hi"}, headers={"Origin": own})
@@ -217,25 +208,20 @@ def test_an_entry_that_is_not_an_origin_stops_the_start(monkeypatch: pytest.Monk
 
 
 async def test_the_grouped_menu_reaches_the_widget_and_a_group_button_reaches_rasa_unchanged(
-    aiohttp_client, aiohttp_server, content_copy: Path
+    aiohttp_client, fake_rasa, content_copy: Path
 ) -> None:
     """The widget shows whatever buttons arrive; the relay must pass the group buttons and their payloads through."""
     from bot import conversation
 
     content = ContentStore(content_copy).get()
-    received: list[str] = []
 
-    async def webhook(request: web.Request) -> web.Response:
-        body = await request.json()
-        received.append(body["message"])
+    def the_menu(body: dict) -> list[dict]:
         group = body["message"].partition('"group":"')[2].rstrip('"}') or None
         shown = conversation.show_menu(content, group).messages[0]
-        return web.json_response([{"recipient_id": body["sender"], "text": shown.text, "buttons": shown.buttons}])
+        return [{"recipient_id": body["sender"], "text": shown.text, "buttons": shown.buttons}]
 
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    rasa = await aiohttp_server(app)
-    settings = load_settings().copy(update=dict(rasa_url=str(rasa.make_url("")).rstrip("/"), content_dir=content_copy))
+    fake_rasa.answer = the_menu
+    settings = load_settings().copy(update=dict(rasa_url=fake_rasa.url, content_dir=content_copy))
     client = await aiohttp_client(create_app(settings))
     own = {"Origin": f"http://{client.server.host}:{client.server.port}"}
 
@@ -244,7 +230,7 @@ async def test_the_grouped_menu_reaches_the_widget_and_a_group_button_reaches_ra
     assert [b["title"] for b in buttons] == [g.title for g in content.menu_groups] + ["Talk to someone", "I need help now"]
     press = buttons[1]["payload"]
     page = await (await client.post("/api/chat", json={"sender": SENDER, "message": press}, headers=own)).json()
-    assert received == ["/menu", press]
+    assert [body["message"] for body in fake_rasa.received] == ["/menu", press]
     group = content.menu_groups[1]
     assert [b["title"] for b in page["messages"][0]["buttons"]][: len(group.topics)] == [
         content.topics[t].title for t in group.topics

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import string
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import textstat
 
-from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding, ReferralNeeds, Service
+from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding, LabelKeys, Labels, ReferralNeeds, Service
 from bot.content.notes import NOTES_PATH, notes_findings, notes_text_blocks
 from bot.content.organisation import ORGANISATION_ID, TEAM_ID
 from bot.content.organisation import SECTIONS as ORGANISATION_SECTIONS
@@ -45,6 +46,7 @@ REQUIRED_MESSAGES = (
 )
 
 REFERRAL_FILE = "content/referral.yml"
+STAFF_FILE = "content/staff.yml"
 MENU_PATH = "content/menu.yml"
 # The first menu: one button per group, then these two (bot/conversation.py); short enough for a phone.
 FIRST_MENU_EXTRAS = ("Talk to someone", "I need help now")
@@ -198,7 +200,50 @@ def _referral_findings(content: Content, needs: ReferralNeeds | None) -> list[Fi
     missing += [f'message "{name}"' for name in REQUIRED_REFERRAL_MESSAGES if name not in referral.messages]
     if not referral.consent:
         missing.append("consent")
-    return [Finding("error", REFERRAL_FILE, where, "missing: the self-referral needs this wording") for where in missing]
+    findings = [Finding("error", REFERRAL_FILE, where, "missing: the self-referral needs this wording") for where in missing]
+    if needs is not None:
+        findings += label_findings(REFERRAL_FILE, "labels", referral.labels, needs.labels)
+        choices = {name: dict.fromkeys(values, frozenset()) for name, values in needs.choices.items()}
+        findings += label_findings(REFERRAL_FILE, "choices", referral.choices, choices)
+        findings += label_findings(STAFF_FILE, "", content.staff, needs.staff)
+    return findings
+
+
+def _placeholders(words: str) -> set[str] | None:
+    """The {names} the words use; None where the braces do not make sense ("{", "{0}", "{a.b}")."""
+    try:
+        names = {name for _, name, _spec, _conversion in string.Formatter().parse(words) if name is not None}
+    except ValueError:
+        return None
+    if any(not name.isidentifier() for name in names):
+        return None
+    return names
+
+
+def label_findings(file: str, kind: str, have: Labels, need: Mapping[str, LabelKeys]) -> list[Finding]:
+    """Every label the code needs is there with the right {placeholders}; a label nothing uses is a warning."""
+    findings: list[Finding] = []
+    for section, keys in need.items():
+        where = f'{kind} "{section}"' if kind else f'"{section}"'
+        present = have.get(section, {})
+        for key, placeholders in keys.items():
+            if key not in present:
+                findings.append(Finding("error", file, where, f'missing "{key}": the code needs this label'))
+                continue
+            used = _placeholders(present[key])
+            if used is None:
+                findings.append(
+                    Finding("error", file, f'{where}, "{key}"', "use curly brackets only around a name, like {reference}")
+                )
+            elif used != placeholders:
+                wanted = ", ".join(f"{{{name}}}" for name in sorted(placeholders)) or "no {...} at all"
+                findings.append(Finding("error", file, f'{where}, "{key}"', f"these words must use {wanted}"))
+        findings += [
+            Finding("warning", file, f'{where}, "{key}"', "nothing uses this label; is the name misspelt?")
+            for key in present
+            if key not in keys
+        ]
+    return findings
 
 
 def readability(text: str) -> float | None:

@@ -7,14 +7,27 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.menu import MENU_FILE, load_menu
-from bot.content.models import Button, Content, Finding, Message, Question, ReferralWording, Service, Step, Topic
+from bot.content.models import (
+    Button,
+    Content,
+    Finding,
+    Labels,
+    Message,
+    Question,
+    ReferralWording,
+    Service,
+    Step,
+    Topic,
+)
 from bot.content.notes import NOTES_FILE, load_notes
 from bot.content.organisation import load_organisation
-from bot.content.reading import Collector, read_yaml
+from bot.content.reading import Collector, has_hidden_characters, read_yaml
 from bot.content.style import STYLE_FILE, load_avoid
 
 SERVICE_DETAIL_FIELDS = ("phone", "text", "email", "website", "hours", "about")
 ORGANISATION_FILE = "organisation.yml"  # optional: the organisation and its team (bot/content/organisation.py)
+STAFF_FILE = "staff.yml"  # the words staff read about a referral
+MAX_LABEL_CHARS = 200  # a label is a few words beside an answer or on a button
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -216,7 +229,55 @@ def load_referral(path: Path, root: Path) -> tuple[ReferralWording, list[Finding
             continue
         re_ask[str(code)] = text.strip()
     messages = _messages(data.get("messages"), collector)
-    return ReferralWording(consent=consent, questions=questions, re_ask=re_ask, messages=messages), collector.findings
+    wording = ReferralWording(
+        consent=consent,
+        questions=questions,
+        re_ask=re_ask,
+        messages=messages,
+        labels=label_sections(data.get("labels"), "labels", collector),
+        choices=label_sections(data.get("choices"), "choices", collector),
+    )
+    return wording, collector.findings
+
+
+def label_sections(raw: Any, kind: str, collector: Collector) -> Labels:
+    """Sections of short labels: {section: {key: words}}. Each must be one line of plain text."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        collector.error(kind, "should be sections of labels, each a list of key: words")
+        return {}
+    sections: Labels = {}
+    for section, entries in raw.items():
+        where = f'{kind} "{section}"' if kind else f'"{section}"'
+        if not isinstance(entries, dict):
+            collector.error(where, "should be a list of key: words")
+            continue
+        labels: dict[str, str] = {}
+        for key, words in entries.items():
+            place = f'{where}, "{key}"'
+            if not isinstance(words, str):
+                collector.error(place, "should be words; put them in quotes (yes, no and numbers need them)")
+            elif not words.strip():
+                collector.error(place, "needs some words")
+            elif "\n" in words.strip() or has_hidden_characters(words):
+                collector.error(place, "should be one line, without invisible characters")
+            elif len(words.strip()) > MAX_LABEL_CHARS:
+                collector.error(place, f"is {len(words.strip())} characters long; a label is at most {MAX_LABEL_CHARS}")
+            else:
+                labels[str(key)] = words.strip()
+        sections[str(section)] = labels
+    return sections
+
+
+def load_staff_words(path: Path, root: Path) -> tuple[Labels, list[Finding]]:
+    """content/staff.yml: the words of the staff's case text and referral page, by section."""
+    collector = Collector(_relative(path, root))
+    data = read_yaml(path, collector)
+    if data is not None and not isinstance(data, dict):
+        collector.error("", "the file should be sections of labels, each a list of key: words")
+        return {}, collector.findings
+    return label_sections(data, "", collector), collector.findings
 
 
 def load_content(root: Path) -> tuple[Content, list[Finding]]:
@@ -236,7 +297,12 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
     if referral_path.exists():
         referral, found = load_referral(referral_path, root)
         findings.extend(found)
-    for path in (services_path, messages_path, referral_path):
+    staff_path = root / STAFF_FILE
+    staff: Labels = {}
+    if staff_path.exists():
+        staff, found = load_staff_words(staff_path, root)
+        findings.extend(found)
+    for path in (services_path, messages_path, referral_path, staff_path):
         if not path.exists():
             findings.append(Finding("error", _relative(path, root), "", "this file is missing"))
     organisation_path = root / ORGANISATION_FILE
@@ -290,5 +356,6 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
         avoid=avoid,
         menu_groups=menu_groups,
         notes=notes,
+        staff=staff,
     )
     return content, findings

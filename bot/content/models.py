@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -100,6 +101,10 @@ class Question:
     answers: tuple[str, ...] = ()
 
 
+# Short labels by section, then by key: {"review": {"preferred_name": "What to call you", ...}, ...}.
+Labels = dict[str, dict[str, str]]
+
+
 @dataclass(frozen=True)
 class ReferralWording:
     """What the assistant says during the self-referral (content/referral.yml)."""
@@ -108,6 +113,8 @@ class ReferralWording:
     questions: dict[str, Question] = field(default_factory=dict)
     re_ask: dict[str, str] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
+    labels: Labels = field(default_factory=dict)  # the review's labels, answer words, button titles
+    choices: Labels = field(default_factory=dict)  # by question, the plain words for each stored choice
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,7 @@ class Content:
     avoid: tuple[AvoidPhrase, ...] = ()  # phrases the content check warns about
     menu_groups: tuple[MenuGroup, ...] = ()  # empty: the first menu lists the menu topics themselves
     notes: NotesWording | None = None  # content/notes.yml; None where the folder has none
+    staff: Labels = field(default_factory=dict)  # the words staff read about a referral (content/staff.yml)
 
     def menu_topics(self) -> list[Topic]:
         return sorted((t for t in self.topics.values() if t.menu), key=lambda t: (t.order, t.id))
@@ -185,6 +193,11 @@ class Content:
         grouped = {topic_id for group in self.menu_groups for topic_id in group.topics}
         return [topic for topic in self.menu_topics() if topic.id not in grouped]
 
+    def topic_title(self, topic_id: str) -> str:
+        """The topic's title; its id where no topic has it (any more)."""
+        topic = self.topics.get(topic_id)
+        return topic.title if topic is not None else topic_id
+
     def topic_for_intent(self, intent: str) -> Topic | None:
         for topic in self.topics.values():
             if topic.intent == intent:
@@ -192,10 +205,23 @@ class Content:
         return None
 
 
+# For each label key, the {placeholders} its words must use (most use none).
+LabelKeys = Mapping[str, frozenset[str]]
+
+
 @dataclass(frozen=True)
 class ReferralNeeds:
-    """What the self-referral needs worded in content/referral.yml, told to the content check by the
-    hand-off (bot.handoff.form.REFERRAL_NEEDS), so the content layer never imports the hand-off."""
+    """What the self-referral and the staff's view of a referral need worded (content/referral.yml,
+    content/staff.yml), told to the content check by the hand-off (bot.handoff.form.REFERRAL_NEEDS), so
+    the content layer never imports the hand-off."""
 
-    questions: tuple[str, ...]
-    re_ask_codes: frozenset[str]
+    questions: tuple[str, ...] = ()
+    re_ask_codes: frozenset[str] = frozenset()
+    labels: Mapping[str, LabelKeys] = field(default_factory=dict)  # referral.yml `labels:`, by section
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # referral.yml `choices:`, by question
+    staff: Mapping[str, LabelKeys] = field(default_factory=dict)  # staff.yml, by section
+
+
+def fill(words: str, **values: object) -> str:
+    """A label's words with its {placeholders} filled (the content check makes sure they are the right ones)."""
+    return words.format_map(values)

@@ -3,6 +3,7 @@
 Pure functions of (content, slot values). The Rasa form and actions in actions/referral.py only
 read the tracker, call these and send the result, so this logic is tested without a Rasa server.
 Each answer lives in a slot named after the contract's field (bot/handoff/summary.py FIELD_ORDER).
+Every word the parent sees comes from content/referral.yml.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from bot.content.models import Content, ReferralNeeds
 from bot.content.render import render
 from bot.conversation import BotMessage, expand_buttons
-from bot.handoff.summary import FIELD_ORDER, REVIEW_LABELS, question_applies, render_parent_review
+from bot.handoff.render import ANSWER_WORDS, REVIEW_LABELS, STAFF_WORDS, answer_words, review_rows
+from bot.handoff.summary import FIELD_ORDER, Answers, choice_values
 from bot.handoff.validation import ERROR_CODES, VALIDATORS, validate_contact_phone
 from bot.safety.intents import CHECK_INTENTS, SAFETY_INTENTS
 
@@ -37,9 +39,18 @@ def ask_action(field_name: str) -> str:
     """The action that asks one question (Rasa calls `action_ask_<slot>` for the form's requested slot)."""
     return f"action_ask_{field_name}"
 CONSENT_ACTION = "action_referral_consent"
-# What content/referral.yml must word, for the content check and the live content store.
-REFERRAL_NEEDS = ReferralNeeds(questions=FORM_FIELDS, re_ask_codes=frozenset(ERROR_CODES))
-SKIP_LABEL, STOP_LABEL = "Prefer not to say", "Stop"
+# What the skip button sends, whatever its title says: words the validators read as a skip.
+SKIP_PAYLOAD = "Prefer not to say"
+BUTTONS = ("skip", "stop", "consent_yes", "consent_no", "send", "change", "cancel", "resume", "send_unchanged")
+# What content/referral.yml and content/staff.yml must word, for the content check and the live content
+# stores (the action server's and the staff pages').
+REFERRAL_NEEDS = ReferralNeeds(
+    questions=FORM_FIELDS,
+    re_ask_codes=frozenset(ERROR_CODES),
+    labels={"review": REVIEW_LABELS, "answers": ANSWER_WORDS, "buttons": dict.fromkeys(BUTTONS, frozenset())},
+    choices=choice_values(),
+    staff=STAFF_WORDS,
+)
 
 
 def answers_from_slots(slots: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,8 +62,8 @@ def answers_from_slots(slots: Mapping[str, Any]) -> dict[str, Any]:
 
 def required_fields(slots: Mapping[str, Any]) -> list[str]:
     """The questions that apply, given the answers so far (a phone number only for a call or text...)."""
-    answers = answers_from_slots(slots)
-    return [name for name in FORM_FIELDS if name == "include_transcript" or question_applies(name, answers)]
+    answers = Answers.from_contract(answers_from_slots(slots))
+    return [name for name in FORM_FIELDS if name == "include_transcript" or answers.applies(name)]
 
 
 def validate_answer(field_name: str, raw: Any, slots: Mapping[str, Any] | None = None) -> tuple[Any, str | None]:
@@ -75,10 +86,14 @@ def _answer_button(title: str) -> dict[str, str]:
     return {"title": title, "payload": title}
 
 
+def _button(content: Content, name: str, payload: str) -> dict[str, str]:
+    return {"title": content.referral.labels["buttons"][name], "payload": payload}
+
+
 def question(content: Content, field_name: str) -> BotMessage:
     wording = content.referral.questions[field_name]
     buttons = [_answer_button(answer) for answer in wording.answers]
-    buttons += [_answer_button(SKIP_LABEL), {"title": STOP_LABEL, "payload": CANCEL}]
+    buttons += [_button(content, "skip", SKIP_PAYLOAD), _button(content, "stop", CANCEL)]
     return BotMessage(render(wording.text, content.services), buttons)
 
 
@@ -90,7 +105,7 @@ def re_ask(content: Content, field_name: str, error_code: str) -> BotMessage:
 
 
 def consent(content: Content) -> BotMessage:
-    buttons = [{"title": "Yes, go ahead", "payload": AFFIRM}, {"title": "No, not now", "payload": DENY}]
+    buttons = [_button(content, "consent_yes", AFFIRM), _button(content, "consent_no", DENY)]
     return BotMessage(render(content.referral.consent, content.services), buttons)
 
 
@@ -104,32 +119,29 @@ def review(content: Content, slots: Mapping[str, Any]) -> BotMessage:
     """Every answer that applies, in order, with a way to send, change one, or stop."""
     answers = answers_from_slots(slots)
     asked = set(required_fields(slots))
-    lines = [f"{label}: {value}" for name, label, value in render_parent_review(answers) if name in asked]
-    transcript = "Yes" if answers["include_transcript"] else "No"
-    lines.append(f"Send a copy of this chat: {transcript}")
+    rows = review_rows(content, Answers.from_contract(answers))
+    lines = [f"{label}: {value}" for name, label, value in rows if name in asked]
+    transcript = answer_words(content, "include_transcript", answers["include_transcript"], capital=True)
+    lines.append(f"{content.referral.labels['review']['include_transcript']}: {transcript}")
     intro = referral_message(content, "review").text
-    buttons = [
-        {"title": "Send it", "payload": AFFIRM},
-        {"title": "Change an answer", "payload": CHANGE},
-        {"title": "Stop, don't send", "payload": CANCEL},
-    ]
+    buttons = [_button(content, "send", AFFIRM), _button(content, "change", CHANGE), _button(content, "cancel", CANCEL)]
     return BotMessage(intro + "\n\n" + "\n".join(lines), buttons)
 
 
 def resume_offer(content: Content) -> BotMessage:
     """After an interruption in the middle of the questions: the way back, answers kept."""
     text = referral_message(content, "resume_form").text
-    return BotMessage(text, [{"title": "Carry on with my details", "payload": RESUME}, {"title": STOP_LABEL, "payload": CANCEL}])
+    return BotMessage(text, [_button(content, "resume", RESUME), _button(content, "stop", CANCEL)])
 
 
 def change_choices(content: Content, slots: Mapping[str, Any]) -> BotMessage:
     """One button per answer the parent can change."""
-    labels = {**REVIEW_LABELS, "include_transcript": "Send a copy of this chat"}
+    labels = content.referral.labels["review"]
     buttons = [
-        {"title": labels.get(name, name), "payload": CHANGE + json.dumps({"field": name}, separators=(",", ":"))}
+        {"title": labels[name], "payload": CHANGE + json.dumps({"field": name}, separators=(",", ":"))}
         for name in required_fields(slots)
     ]
-    buttons.append({"title": "Send it as it is", "payload": AFFIRM})
+    buttons.append(_button(content, "send_unchanged", AFFIRM))
     return BotMessage(referral_message(content, "change").text, buttons)
 
 

@@ -34,9 +34,8 @@ def with_parent_notes(summary: Mapping[str, Any], section: Mapping[str, Any]) ->
     return updated
 
 
-def parent_notes_lines(summary: Mapping[str, Any]) -> list[str]:
+def parent_notes_lines(section: Mapping[str, Any] | None) -> list[str]:
     """The section as plain-text lines for the staff summary; none when the parent added no notes."""
-    section = summary.get(SECTION)
     if not section:
         return []
     lines = ["", f"The parent's own notes (added {str(section.get('added_at', '')).replace('T', ' ')})"]

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.handoff.reference import new_reference
-from bot.handoff.summary import SCHEMA_VERSION, build_summary, priority
-from bot.storage.repository import ReferenceCollision, ReferralStore, SpoolDirectory, StorageUnavailable
+from bot.handoff.summary import SCHEMA_VERSION, build_summary
+from bot.storage.repository import NewReferral, ReferenceCollision, ReferralStore, SpoolDirectory, StorageUnavailable
 
 log = logging.getLogger(__name__)
 NEW_REFERENCE_TRIES = 5
@@ -59,7 +59,6 @@ def submit(
     """Save the referral, or spool it when the database is unavailable. Raises nothing for a down database."""
     submitted_at = now or datetime.now(timezone.utc)
     key = submission_key(submission.sender_id, submission.started_at)
-    level, _ = priority(submission.answers, submission.safety_events)
     reference = spool.reference_for(key) or new_reference()
     for _ in range(NEW_REFERENCE_TRIES):
         summary = build_summary(
@@ -72,23 +71,23 @@ def submit(
             submitted_at=submitted_at,
             transcript=submission.transcript,
         )
-        record = {
-            "reference": reference,
-            "submission_key": key,
-            "summary": summary,
-            "priority": level,
-            "channel": submission.channel,
-            "created_at": submitted_at,
-            "notify": notify,
-            "schema_version": SCHEMA_VERSION,
-        }
+        new = NewReferral(
+            reference=reference,
+            submission_key=key,
+            summary=summary,
+            priority=summary["priority"]["level"],
+            channel=submission.channel,
+            created_at=submitted_at,
+            notify=notify,
+            schema_version=SCHEMA_VERSION,
+        )
         try:
-            saved = store_factory().save(**record)
+            saved = store_factory().save(new)
             return SubmitResult(saved.reference, saved.priority == "urgent", stored=True)
         except ReferenceCollision:
             reference = new_reference()
         except StorageUnavailable as exc:
             log.warning("database unavailable at submit (%s): referral %s spooled", type(exc).__name__, reference)
-            spool.write(**record)
-            return SubmitResult(reference, level == "urgent", stored=False)
+            spool.write(new)
+            return SubmitResult(reference, new.priority == "urgent", stored=False)
     raise RuntimeError("could not find a free reference code")

@@ -22,6 +22,7 @@ from bot.text import clean_message
 
 __all__ = [
     "ERROR_CODES",
+    "ERROR_MEANINGS",
     "VALIDATORS",
     "Validated",
     "is_skip",
@@ -41,63 +42,37 @@ __all__ = [
     "validate_yes_no",
 ]
 
-# Error codes (the words a parent sees for each are in content/, keyed by these codes):
-#   empty                    nothing was left once spaces and invisible characters were removed
-#   name_unclear             the name has no letters in it
-#   name_too_long            the name is longer than 40 characters
-#   contact_method_unclear   no (or no un-negated) choice of phone, text or email was found
-#   phone_unclear            no phone number was found in the message
-#   phone_not_uk             the number is not a UK (+44) number
-#   phone_too_short          the number has too few digits
-#   phone_too_long           the number has too many digits
-#   phone_invalid            a UK number of the right length, but not one in use (a typo?)
-#   phone_service_number     a freephone, premium-rate, shared-cost or 03 number, not a personal one
-#   phone_not_mobile         texts were asked for, but the number is a landline (only with mobile_only=True)
-#   phone_more_than_one      the message holds more than one phone number
-#   email_invalid            not an email address that could be written to
-#   email_more_than_one      the message holds more than one email address
-#   yes_no_unclear           neither a clear yes nor a clear no (or both)
-#   times_unclear            no time of day was recognised
-#   nation_unclear           neither England nor Wales (nor somewhere else) was recognised, or both were
-#   outside_england_wales    the parent lives in Scotland, Northern Ireland or outside the UK
-#   area_unclear             the area is shorter than 2 or longer than 60 characters, or has no letters
-#   relationship_unclear     the answer has no letters in it
-#   age_unclear              no age was found
-#   age_out_of_range         an age outside 0-24
-#   concerns_unclear         no kind of exploitation (or "not sure") was recognised
-#   agencies_unclear         no agency (or "nobody") was recognised
-#   crime_reference_unclear  not a reference: longer than 30 characters, other characters, or no digits
-#   too_long                 the free-text answer is longer than 600 characters
-ERROR_CODES = frozenset(
-    {
-        "empty",
-        "name_unclear",
-        "name_too_long",
-        "contact_method_unclear",
-        "phone_unclear",
-        "phone_not_uk",
-        "phone_too_short",
-        "phone_too_long",
-        "phone_invalid",
-        "phone_service_number",
-        "phone_not_mobile",
-        "phone_more_than_one",
-        "email_invalid",
-        "email_more_than_one",
-        "yes_no_unclear",
-        "times_unclear",
-        "nation_unclear",
-        "outside_england_wales",
-        "area_unclear",
-        "relationship_unclear",
-        "age_unclear",
-        "age_out_of_range",
-        "concerns_unclear",
-        "agencies_unclear",
-        "crime_reference_unclear",
-        "too_long",
-    }
-)
+# Error codes, each with what it means (the words a parent sees for each are in content/referral.yml,
+# `re_ask:`, keyed by these codes).
+ERROR_MEANINGS: dict[str, str] = {
+    "empty": "nothing was left once spaces and invisible characters were removed",
+    "name_unclear": "the name has no letters in it",
+    "name_too_long": "the name is longer than 40 characters",
+    "contact_method_unclear": "no (or no un-negated) choice of phone, text or email was found",
+    "phone_unclear": "no phone number was found in the message",
+    "phone_not_uk": "the number is not a UK (+44) number",
+    "phone_too_short": "the number has too few digits",
+    "phone_too_long": "the number has too many digits",
+    "phone_invalid": "a UK number of the right length, but not one in use (a typo?)",
+    "phone_service_number": "a freephone, premium-rate, shared-cost or 03 number, not a personal one",
+    "phone_not_mobile": "texts were asked for, but the number is a landline (only with mobile_only=True)",
+    "phone_more_than_one": "the message holds more than one phone number",
+    "email_invalid": "not an email address that could be written to",
+    "email_more_than_one": "the message holds more than one email address",
+    "yes_no_unclear": "neither a clear yes nor a clear no (or both)",
+    "times_unclear": "no time of day was recognised",
+    "nation_unclear": "neither England nor Wales (nor somewhere else) was recognised, or both were",
+    "outside_england_wales": "the parent lives in Scotland, Northern Ireland or outside the UK",
+    "area_unclear": "the area is shorter than 2 or longer than 60 characters, or has no letters",
+    "relationship_unclear": "the answer has no letters in it",
+    "age_unclear": "no age was found",
+    "age_out_of_range": "an age outside 0-24",
+    "concerns_unclear": "no kind of exploitation (or \"not sure\") was recognised",
+    "agencies_unclear": "no agency (or \"nobody\") was recognised",
+    "crime_reference_unclear": "not a reference: longer than 30 characters, other characters, or no digits",
+    "too_long": "the free-text answer is longer than 600 characters",
+}
+ERROR_CODES = frozenset(ERROR_MEANINGS)
 
 NAME_MAX_CHARS = 40
 AREA_MIN_CHARS, AREA_MAX_CHARS = 2, 60

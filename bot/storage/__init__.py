@@ -6,10 +6,12 @@ Typical use:
     engine = make_engine()            # DATABASE_URL, default SQLite under var/
     upgrade()                         # bot.storage.migrate: create or update the tables
     store = ReferralStore(engine, Cipher.from_env())
+    store.save(NewReferral(reference=..., submission_key=..., summary=..., priority=..., ...))
 """
 
 from bot.storage.crypto import Cipher, generate_key
 from bot.storage.repository import (
+    NewReferral,
     OutboxItem,
     ReferenceCollision,
     ReferralInfo,
@@ -24,6 +26,7 @@ from bot.storage.repository import (
 
 __all__ = [
     "Cipher",
+    "NewReferral",
     "OutboxItem",
     "ReferenceCollision",
     "ReferralInfo",

@@ -59,6 +59,55 @@ def make_engine(url: str | None = None) -> Engine:
 
 
 @dataclass(frozen=True)
+class NewReferral:
+    """A referral on its way to storage: what `ReferralStore.save` takes, and what the spool keeps until then.
+
+    Checked when made, so a bad priority or a naive time is refused before anything is touched.
+    """
+
+    reference: str
+    submission_key: str  # the same conversation's same form always has the same key (idempotent saves)
+    summary: dict  # the schema document (bot.handoff.summary), encrypted at rest
+    priority: str
+    channel: str
+    created_at: datetime
+    notify: bool  # queue a staff notification in the outbox
+    schema_version: int = DEFAULT_SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if self.priority not in PRIORITIES:
+            raise ValueError(f"priority must be one of {PRIORITIES}, not {self.priority!r}")
+        _require_aware("created_at", self.created_at)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready, for the spool file."""
+        return {
+            "reference": self.reference,
+            "submission_key": self.submission_key,
+            "summary": self.summary,
+            "priority": self.priority,
+            "channel": self.channel,
+            "created_at": self.created_at.isoformat(),
+            "notify": self.notify,
+            "schema_version": self.schema_version,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> NewReferral:
+        """Back from a spool file (files spooled before schema_version was kept have null there)."""
+        return cls(
+            reference=record["reference"],
+            submission_key=record["submission_key"],
+            summary=record["summary"],
+            priority=record["priority"],
+            channel=record["channel"],
+            created_at=datetime.fromisoformat(record["created_at"]).astimezone(timezone.utc),
+            notify=record["notify"],
+            schema_version=int(record.get("schema_version") or DEFAULT_SCHEMA_VERSION),
+        )
+
+
+@dataclass(frozen=True)
 class SavedReferral:
     id: int
     reference: str
@@ -110,13 +159,6 @@ def _info(row: Referral) -> dict[str, Any]:
     }
 
 
-def _check_record(priority: str, created_at: datetime) -> None:
-    """What both a save and a spooled write refuse before touching anything."""
-    if priority not in PRIORITIES:
-        raise ValueError(f"priority must be one of {PRIORITIES}, not {priority!r}")
-    _require_aware("created_at", created_at)
-
-
 def _require_aware(name: str, value: datetime) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime (UTC)")
@@ -140,39 +182,25 @@ class ReferralStore:
 
     # -- referrals ---------------------------------------------------------------------------------
 
-    def save(
-        self,
-        *,
-        reference: str,
-        submission_key: str,
-        summary: dict,
-        priority: str,
-        channel: str,
-        created_at: datetime,
-        notify: bool,
-        schema_version: int | None = None,
-        actor: str = "system",
-    ) -> SavedReferral:
-        """Save a referral, its outbox row (when `notify`) and an audit row, in one transaction.
+    def save(self, new: NewReferral, *, actor: str = "system") -> SavedReferral:
+        """Save a referral, its outbox row (when `new.notify`) and an audit row, in one transaction.
 
         A submission key seen before returns the referral already saved (`created=False`), so a retried
         submit never makes a duplicate. Raises StorageUnavailable when the database cannot be used, and
         ReferenceCollision when another submission has this reference.
         """
-        _check_record(priority, created_at)
-        if schema_version is None:
-            schema_version = int(summary.get("schema_version", DEFAULT_SCHEMA_VERSION))
+        reference, priority, channel, created_at = new.reference, new.priority, new.channel, new.created_at
         try:
-            existing = self._saved_by_key(submission_key)
+            existing = self._saved_by_key(new.submission_key)
             if existing is not None:
                 return existing
             now = self._clock()
-            encrypted = self.cipher.encrypt_json(summary)
+            encrypted = self.cipher.encrypt_json(new.summary)
             with self._session() as session, session.begin():
                 referral = Referral(
                     reference=reference,
-                    submission_key=submission_key,
-                    schema_version=schema_version,
+                    submission_key=new.submission_key,
+                    schema_version=new.schema_version,
                     priority=priority,
                     status="new",
                     channel=channel,
@@ -182,7 +210,7 @@ class ReferralStore:
                 )
                 session.add(referral)
                 session.flush()
-                if notify:
+                if new.notify:
                     payload = {"reference": reference, "priority": priority, "created_at": created_at.isoformat()}
                     session.add(
                         Outbox(
@@ -200,7 +228,7 @@ class ReferralStore:
                         actor=actor,
                         action="referral_created",
                         reference=reference,
-                        detail=f"priority={priority} channel={channel} notify={notify}",
+                        detail=f"priority={priority} channel={channel} notify={new.notify}",
                     )
                 )
                 saved = SavedReferral(referral.id, reference, priority, created_at, created=True)
@@ -208,7 +236,7 @@ class ReferralStore:
             return saved
         except IntegrityError:
             # Lost a race with the same submission (fine: return the winner), or the reference is taken.
-            existing = self._saved_by_key(submission_key)
+            existing = self._saved_by_key(new.submission_key)
             if existing is not None:
                 return existing
             if self._reference_taken(reference):
@@ -413,35 +441,13 @@ class SpoolDirectory:
             raise ValueError("submission_key must be 1-64 letters, digits, '-' or '_' (it names the spool file)")
         return self.path / f"{submission_key}{SPOOL_SUFFIX}"
 
-    def write(
-        self,
-        *,
-        reference: str,
-        submission_key: str,
-        summary: dict,
-        priority: str,
-        channel: str,
-        created_at: datetime,
-        notify: bool,
-        schema_version: int | None = None,
-    ) -> Path:
-        """Keep a referral until `drain` can save it. Same arguments as ReferralStore.save."""
-        _check_record(priority, created_at)
-        target = self._file(submission_key)
-        record = {
-            "reference": reference,
-            "submission_key": submission_key,
-            "summary": summary,
-            "priority": priority,
-            "channel": channel,
-            "created_at": created_at.isoformat(),
-            "notify": notify,
-            "schema_version": schema_version,
-        }
-        token = self.cipher.encrypt_json(record)
+    def write(self, new: NewReferral) -> Path:
+        """Keep a referral until `drain` can save it."""
+        target = self._file(new.submission_key)
+        token = self.cipher.encrypt_json(new.to_record())
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         _atomic_write(target, token)
-        log.warning("referral %s spooled: the database was unavailable", reference)
+        log.warning("referral %s spooled: the database was unavailable", new.reference)
         return target
 
     def reference_for(self, submission_key: str) -> str | None:
@@ -471,21 +477,12 @@ class SpoolDirectory:
         drained = 0
         for path in self.pending():
             try:
-                record = self.cipher.decrypt_json(path.read_bytes())
-            except (InvalidToken, ValueError, OSError) as exc:
+                new = NewReferral.from_record(self.cipher.decrypt_json(path.read_bytes()))
+            except (InvalidToken, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
                 log.error("spool file %s cannot be read (%s): left in place", path.name, type(exc).__name__)
                 continue
             try:
-                store.save(
-                    reference=record["reference"],
-                    submission_key=record["submission_key"],
-                    summary=record["summary"],
-                    priority=record["priority"],
-                    channel=record["channel"],
-                    created_at=datetime.fromisoformat(record["created_at"]).astimezone(timezone.utc),
-                    notify=record["notify"],
-                    schema_version=record.get("schema_version"),
-                )
+                store.save(new)
             except ReferenceCollision:
                 log.error("spool file %s: its reference is taken by another referral: left in place", path.name)
                 continue

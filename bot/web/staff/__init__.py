@@ -19,6 +19,7 @@ from aiohttp_session import session_middleware
 from bot.accounts.staff import Passwords
 from bot.config import Settings, SettingsError
 from bot.content.store import ContentStore
+from bot.handoff.form import REFERRAL_NEEDS
 from bot.storage.repository import ReferralStore
 from bot.storage.staff_repository import StaffRepository
 from bot.web.bodies import IN_SUB_APP, body_deadline
@@ -86,7 +87,7 @@ def setup_staff(app: web.Application, settings: Settings, config: StaffConfig | 
         settings=settings,
         config=config or staff_config(settings),
         passwords=Passwords(),
-        content=ContentStore(settings.content_dir),
+        content=ContentStore(settings.content_dir, REFERRAL_NEEDS),  # an edit that drops a staff label waits
     )
 
     async def to_queue(request: web.Request) -> web.Response:

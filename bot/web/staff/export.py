@@ -9,14 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.content.models import Content
 from bot.handoff.parent_notes import parent_notes_lines
-from bot.handoff.summary import CHOICE_WORDS, SAFETY_WORDS
+from bot.handoff.render import choice_words, national_phone, safety_words
+from bot.handoff.summary import Summary
 from bot.storage.staff_repository import CaseFile
-from bot.web.staff.present import national_phone
 
 FORMATS = {"csv": "text/csv", "json": "application/json"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -63,63 +64,58 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _choices(field: str, values: Sequence[str] | None) -> str:
-    table = CHOICE_WORDS.get(field, {})
-    return "; ".join(table.get(v, v) for v in values or ())
+def csv_row(case: CaseFile, summary: Summary, content: Content) -> dict[str, Any]:
+    """One referral (its case file and its summary, read) as a row: choices and safety responses in the
+    words of content/, "; " between several."""
+    referral, answers = case.referral, summary.answers
 
+    def choices(field_name: str) -> str | None:
+        value = answers.value(field_name)
+        return None if value is None else choice_words(content, field_name, value, "; ")
 
-def csv_row(case: CaseFile, topic_titles: Mapping[str, str]) -> dict[str, Any]:
-    referral, summary = case.referral, case.referral.summary
-    contact = summary.get("contact") or {}
-    parent = summary.get("parent") or {}
-    child = summary.get("child") or {}
-    agencies = summary.get("agencies") or {}
-    conversation = summary.get("conversation") or {}
-    method = contact.get("method")
     return {
         "reference": referral.reference,
         "priority": referral.priority,
-        "priority_reasons": "; ".join((summary.get("priority") or {}).get("reasons") or ()),
+        "priority_reasons": "; ".join(summary.reasons),
         "status": referral.status,
         "assigned_to": referral.assigned_to,
         "received_utc": referral.created_at.isoformat(timespec="seconds"),
-        "name_to_use": contact.get("preferred_name"),
-        "contact_method": CHOICE_WORDS["contact_method"].get(method, method) if method else None,
-        "phone": national_phone(contact["phone"]) if contact.get("phone") else None,
-        "email": contact.get("email"),
-        "safe_to_leave_message": contact.get("safe_to_leave_message"),
-        "safe_to_say_who_is_calling": contact.get("safe_to_say_who_is_calling"),
-        "best_times": _choices("best_times", contact.get("best_times")),
-        "relationship": CHOICE_WORDS["relationship"].get(parent.get("relationship"), parent.get("relationship")),
-        "nation": CHOICE_WORDS["nation"].get(parent.get("nation"), parent.get("nation")),
-        "area": parent.get("area"),
-        "child_age": child.get("age"),
-        "child_missing_now": child.get("missing_now"),
-        "concerns": _choices("concerns", summary.get("concerns")),
-        "agencies": _choices("agencies", agencies.get("involved")),
-        "crime_reference": agencies.get("crime_reference"),
-        "help_wanted": summary.get("help_wanted"),
+        "name_to_use": answers.preferred_name,
+        "contact_method": choices("contact_method"),
+        "phone": national_phone(answers.contact_phone) if answers.contact_phone else None,
+        "email": answers.contact_email,
+        "safe_to_leave_message": answers.safe_to_leave_message,
+        "safe_to_say_who_is_calling": answers.safe_to_say_who_is_calling,
+        "best_times": choices("best_times") or "",
+        "relationship": choices("relationship"),
+        "nation": choices("nation"),
+        "area": answers.area,
+        "child_age": answers.child_age,
+        "child_missing_now": answers.child_missing_now,
+        "concerns": choices("concerns") or "",
+        "agencies": choices("agencies") or "",
+        "crime_reference": answers.crime_reference,
+        "help_wanted": answers.help_wanted,
         "safety_responses": "; ".join(
-            f"{SAFETY_WORDS.get(r.get('type'), r.get('type'))} at {r.get('at')}"
-            for r in conversation.get("safety_responses") or ()
+            f"{safety_words(content, r.type)} at {r.at.isoformat()}" for r in summary.safety_responses
         ),
-        "topics_viewed": "; ".join(topic_titles.get(t, t) for t in conversation.get("topics_viewed") or ()),
-        "channel": conversation.get("channel"),
-        "transcript_shared": summary.get("transcript") is not None,
+        "topics_viewed": "; ".join(content.topic_title(t) for t in summary.topics_viewed),
+        "channel": summary.channel,
+        "transcript_shared": summary.transcript is not None,
         "staff_notes": " | ".join(
             f"{n.created_at.isoformat(timespec='minutes')} {n.author}: {n.body}" for n in case.notes
         ),
-        "parent_notes": "\n".join(line.strip() for line in parent_notes_lines(summary)[2:]),
+        "parent_notes": "\n".join(line.strip() for line in parent_notes_lines(summary.parent_notes)[2:]),
     }
 
 
-def to_csv(cases: Sequence[CaseFile], topic_titles: Mapping[str, str]) -> bytes:
+def to_csv(cases: Sequence[tuple[CaseFile, Summary]], content: Content) -> bytes:
     """UTF-8 with a byte-order mark, so Excel reads names with accents correctly."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    for case in cases:
-        writer.writerow({key: safe_cell(value) for key, value in csv_row(case, topic_titles).items()})
+    for case, summary in cases:
+        writer.writerow({key: safe_cell(value) for key, value in csv_row(case, summary, content).items()})
     return out.getvalue().encode("utf-8-sig")
 
 

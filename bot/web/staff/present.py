@@ -1,6 +1,8 @@
 """A referral summary laid out for the person about to ring the parent, and dates in UK time.
 
-Everything here returns plain strings: the templates escape them.
+Rendered from the typed summary (bot.handoff.summary.Summary), with the words from content/
+(staff.yml `case_page`, referral.yml `answers` and `choices`). Everything here returns plain strings:
+the templates escape them.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-
-from bot.handoff.summary import CHOICE_WORDS, PREFER_NOT, SAFETY_WORDS
+from bot.content.models import Content
+from bot.handoff.render import answer_words, national_phone, safety_words, speaker
+from bot.handoff.summary import Answers, Summary
 
 UK = ZoneInfo("Europe/London")
 
@@ -38,44 +40,22 @@ def ago(moment: datetime, now: datetime) -> str:
     return "just now"
 
 
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-NOT_SAID = _cap(PREFER_NOT)
-
-
-def _words(field: str, value: Any) -> str:
-    if value is None:
-        return NOT_SAID
-    table = CHOICE_WORDS.get(field, {})
-    if isinstance(value, list):
-        return ", ".join(table.get(str(item), str(item)) for item in value)
-    return table.get(str(value), str(value))
-
-
-def national_phone(e164: str) -> str:
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, "GB"), phonenumbers.PhoneNumberFormat.NATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
-
-
 @dataclass(frozen=True)
 class Permission:
     """A yes/no the caller must respect. Unanswered counts as no: the safe reading."""
 
     answer: bool | None
+    words: str  # "Yes", "No", or that it was not answered and counts as no
 
     @property
     def allowed(self) -> bool:
         return self.answer is True
 
-    @property
-    def words(self) -> str:
-        if self.answer is None:
-            return "Not answered: treat as no"
-        return "Yes" if self.answer else "No"
+
+def _permission(content: Content, answer: bool | None) -> Permission:
+    if answer is None:
+        return Permission(None, content.staff["case_page"]["not_answered"])
+    return Permission(answer, answer_words(content, "", answer, capital=True))
 
 
 @dataclass(frozen=True)
@@ -114,22 +94,16 @@ def parent_notes_view(section: Any) -> tuple[str, list[tuple[str, list[tuple[str
         return None
     entries = [(str(e.get("heading") or ""), _rows(e.get("rows"))) for e in section.get("entries") or ()]
     sheet = section.get("missing_sheet")
-    return _when_iso(section.get("added_at")), entries, (_rows(sheet) if sheet else None)
-
-
-def _when_iso(value: Any) -> str:
-    if not value:
-        return "not recorded"
     try:
-        return when(datetime.fromisoformat(str(value)))
+        added = when(datetime.fromisoformat(str(section.get("added_at"))))
     except ValueError:
-        return str(value)
+        added = str(section.get("added_at") or "")
+    return added, entries, (_rows(sheet) if sheet else None)
 
 
-def caller_card(contact: Mapping[str, Any]) -> CallerCard:
-    method = contact.get("method")
-    phone, email = contact.get("phone"), contact.get("email")
-    route, href = "No contact details given", None
+def caller_card(content: Content, answers: Answers) -> CallerCard:
+    method, phone, email = answers.contact_method, answers.contact_phone, answers.contact_email
+    route, href = content.staff["case_page"]["no_contact"], None
     if method in ("phone", "text") and phone:
         route, href = national_phone(phone), f"tel:{phone}"
     elif method == "email" and email:
@@ -139,57 +113,47 @@ def caller_card(contact: Mapping[str, Any]) -> CallerCard:
     elif email:
         route, href = email, f"mailto:{email}"
     return CallerCard(
-        name=contact.get("preferred_name") or NOT_SAID,
-        method=_cap(_words("contact_method", method)),
+        name=answer_words(content, "preferred_name", answers.preferred_name, capital=True),
+        method=answer_words(content, "contact_method", method, capital=True),
         route=route,
         route_href=href,
-        leave_message=Permission(contact.get("safe_to_leave_message")),
-        say_who_is_calling=Permission(contact.get("safe_to_say_who_is_calling")),
-        best_times=_cap(_words("best_times", contact.get("best_times"))),
+        leave_message=_permission(content, answers.safe_to_leave_message),
+        say_who_is_calling=_permission(content, answers.safe_to_say_who_is_calling),
+        best_times=answer_words(content, "best_times", answers.best_times, capital=True),
     )
 
 
-def case_view(summary: Mapping[str, Any], topic_titles: Mapping[str, str]) -> CaseView:
-    parent = summary.get("parent") or {}
-    child = summary.get("child") or {}
-    agencies = summary.get("agencies") or {}
-    conversation = summary.get("conversation") or {}
-    age = child.get("age")
-    missing = child.get("missing_now")
+def case_view(summary: Summary, content: Content) -> CaseView:
+    words = content.staff["case_page"]
+    answers = summary.answers
+
+    def shown(field_name: str) -> str:
+        return answer_words(content, field_name, answers.value(field_name), capital=True)
+
+    age = answers.child_age
     details = [
-        ("Relationship to the child", _cap(_words("relationship", parent.get("relationship")))),
-        ("Nation", _words("nation", parent.get("nation"))),
-        ("Area", parent.get("area") or NOT_SAID),
-        ("Child's age", NOT_SAID if age is None else str(age)),
-        ("Child missing right now", NOT_SAID if missing is None else ("Yes" if missing else "No")),
-        ("Concerns", _cap(_words("concerns", summary.get("concerns")))),
-        ("Agencies involved", _cap(_words("agencies", agencies.get("involved")))),
+        (words["relationship"], shown("relationship")),
+        (words["nation"], shown("nation")),
+        (words["area"], shown("area")),
+        (words["child_age"], shown("child_age") if age is None else str(age)),
+        (words["missing_now"], shown("child_missing_now")),
+        (words["concerns"], shown("concerns")),
+        (words["agencies"], shown("agencies")),
     ]
-    if agencies.get("crime_reference") or "police" in (agencies.get("involved") or ()):
-        details.append(("Police crime reference", agencies.get("crime_reference") or NOT_SAID))
-    transcript = summary.get("transcript")
+    if answers.applies("crime_reference"):
+        details.append((words["crime_reference"], shown("crime_reference")))
     return CaseView(
-        card=caller_card(summary.get("contact") or {}),
-        reasons=list((summary.get("priority") or {}).get("reasons") or []),
+        card=caller_card(content, answers),
+        reasons=list(summary.reasons),
         details=details,
-        help_wanted=summary.get("help_wanted") or NOT_SAID,
-        safety=[
-            f"{SAFETY_WORDS.get(str(r.get('type')), str(r.get('type')))}, {_when_iso(r.get('at'))}"
-            for r in conversation.get("safety_responses") or []
-        ],
-        topics=[topic_titles.get(t, t) for t in conversation.get("topics_viewed") or []],
+        help_wanted=shown("help_wanted"),
+        safety=[f"{safety_words(content, r.type)}, {when(r.at)}" for r in summary.safety_responses],
+        topics=[content.topic_title(topic) for topic in summary.topics_viewed],
         transcript=None
-        if transcript is None
-        else [
-            (
-                _when_iso(line.get("at")),
-                "Parent" if line.get("from") == "parent" else "Assistant",
-                str(line.get("text") or ""),
-            )
-            for line in transcript
-        ],
-        channel=str(conversation.get("channel") or "not recorded"),
-        started=_when_iso(conversation.get("started_at")),
-        submitted=_when_iso(conversation.get("submitted_at")),
-        parent_notes=parent_notes_view(summary.get("parent_notes")),
+        if summary.transcript is None
+        else [(when(line.at), speaker(content, line.speaker), line.text) for line in summary.transcript],
+        channel=summary.channel,
+        started=when(summary.started_at),
+        submitted=when(summary.submitted_at),
+        parent_notes=parent_notes_view(summary.parent_notes),
     )

@@ -13,13 +13,16 @@ import jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
+from bot.content.models import Content
+from bot.content.store import ContentUnavailable
 from bot.handoff.reference import normalise_reference
-from bot.handoff.summary import render_text
+from bot.handoff.render import render_text
+from bot.handoff.summary import Summary
 from bot.storage.models import PRIORITIES, STATUSES
 from bot.storage.staff_repository import MAX_NOTE_CHARS, STATUS_FILTERS, StaffAccount
 from bot.web.client import client_address
 from bot.web.staff import charts
-from bot.web.staff.context import USER, context, db, user
+from bot.web.staff.context import USER, StaffContext, context, db, user
 from bot.web.staff.export import FORMATS, to_csv, to_json
 from bot.web.staff.present import PRIORITY_WORDS, STATUS_WORDS, UK, case_view
 from bot.web.staff.security import csrf_token, flash, form_text, is_api, read_form, start_session
@@ -61,6 +64,28 @@ def _reference(request: web.Request) -> str:
     if reference is None:
         raise web.HTTPNotFound(text="There is no referral with that reference.")
     return reference
+
+
+def _content(ctx: StaffContext) -> Content:
+    """The live wording; without any (a broken content folder from the start) referrals cannot be shown."""
+    try:
+        return ctx.content.get()
+    except ContentUnavailable:
+        log.error("staff pages: no valid content, so referrals cannot be worded")
+        raise web.HTTPServiceUnavailable(
+            text="Referrals cannot be shown right now: the wording in content/ does not load. Run the content check."
+        ) from None
+
+
+def _summary(reference: str, document: dict) -> Summary:
+    try:
+        return Summary.read(document)
+    except ValueError as exc:  # names the place and rule, never a value
+        log.error("referral %s: the stored summary cannot be read (%s)", reference, exc)
+        raise web.HTTPInternalServerError(
+            text=f"Referral {reference} cannot be shown: its stored summary is not in the expected form. "
+            "The JSON export still gives everything that was stored."
+        ) from None
 
 
 def _admin_only(request: web.Request, what: str) -> StaffAccount:
@@ -230,14 +255,15 @@ async def referral_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(
             text=f"There is no referral {reference}. It may have been erased or deleted after the retention period."
         )
-    titles = ctx.topic_titles()
+    content = _content(ctx)
+    summary = _summary(reference, case.referral.summary)
     return await page(
         request,
         "referral.html",
         case=case,
         referral=case.referral,
-        view=case_view(case.referral.summary, titles),
-        text_summary=render_text(case.referral.summary, titles),
+        view=case_view(summary, content),
+        text_summary=render_text(summary, content),
         statuses=STATUSES,
         max_note=MAX_NOTE_CHARS,
     )
@@ -324,7 +350,8 @@ async def export(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="None of those referrals exist any more.")
     now = ctx.now()
     if fmt == "csv":
-        body = to_csv(cases, ctx.topic_titles())
+        read = [(case, _summary(case.referral.reference, case.referral.summary)) for case in cases]
+        body = to_csv(read, _content(ctx))
     else:
         body = to_json(cases, exported_by=account.username, exported_at=now)
     name = f"referral-{cases[0].referral.reference}" if len(cases) == 1 else f"referrals-{now:%Y%m%d-%H%M}"
