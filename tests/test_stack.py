@@ -111,6 +111,8 @@ needs_eval = pytest.mark.skipif(not BEHAVIOURS, reason="../shared/eval/behaviour
 # Measured 2026-12-01 (docs/results.md): 109/120 and 5/80; 123/144 and 9/140; topics 141 and 157 of 178.
 FIRST_SET_RIGHT_HELP, FIRST_SET_ALARMS = 105, 7  # of 120 and 80
 SECOND_SET_RIGHT_HELP, SECOND_SET_ALARMS = 118, 12  # of 144 and 140
+# The third set (long night-time messages), measured 2026-12-01 in-process: 88/120 and 6/120 (docs/results.md).
+THIRD_SET_RIGHT_HELP, THIRD_SET_ALARMS = 80, 10  # of 120 and 120
 TOPIC_FLOORS = (135, 150)  # of 178: right topic first, first or among the choices
 
 
@@ -179,6 +181,7 @@ CHALLENGE_FLOORS = {
     # set: (right help first at least, false alarms at most)
     "first set": (FIRST_SET_RIGHT_HELP, FIRST_SET_ALARMS),
     "second set": (SECOND_SET_RIGHT_HELP, SECOND_SET_ALARMS),
+    "third set": (THIRD_SET_RIGHT_HELP, THIRD_SET_ALARMS),
 }
 
 
