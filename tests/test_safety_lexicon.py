@@ -243,6 +243,11 @@ def test_a_child_taken_by_someone_else_is_still_danger_now_beside_the_police() -
         "honestly i could kill that man for what he did, but i won't, i just need to know what to do with all this anger",
         "my mum has taken my daughter on for a few months while we sort things out and im ashamed",
         "there's money missing from my purse and he has new trainers, is that a sign",
+        "ever since she went missing in march the school has treated her differently, who do i talk to",
+        "the police took my son away in handcuffs last night and i need to know what happens at the station",
+        "i think this is a panic attack, my chest is tight, what do i do right now",
+        "im sat in the car now outside work shaking after the meeting, i need to calm down",
+        "can the police warn him off before it gets worse",
     ],
 )
 def test_danger_told_as_over_is_left_to_the_topics(message: str) -> None:
