@@ -20,6 +20,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from multidict import MultiDictProxy
 from sqlalchemy.exc import DBAPIError
 
+from bot.storage.models import STAFF_ROLES
 from bot.storage.staff_repository import StaffAccount
 from bot.web.staff.context import USER, StaffContext, context, db
 
@@ -32,6 +33,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ROUTES = frozenset({"login", "login_submit", "static"})
 API_PREFIX = "/staff/api/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+# Which roles may use a route, by route name. A route not listed here works with referrals: staff and admins.
+EVERYONE = frozenset(STAFF_ROLES)
+REFERRAL_ROLES = frozenset({"staff", "admin"})
+EDITOR_ROLES = frozenset({"editor", "admin"})
+ADMIN_ONLY = frozenset({"admin"})
+ROUTE_ROLES = web.AppKey("staff_route_roles", dict)
+
+
+def allow(app: web.Application, roles: frozenset[str], *route_names: str) -> None:
+    app.setdefault(ROUTE_ROLES, {}).update(dict.fromkeys(route_names, roles))
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -182,6 +194,14 @@ async def guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
                 raise _json_error(web.HTTPUnauthorized, "Please sign in.")
             raise _login_redirect(request, session)
         request[USER] = account
+        roles = request.app.get(ROUTE_ROLES, {}).get(route_name, REFERRAL_ROLES)
+        if account.role not in roles:
+            if route_name == "queue":  # where sign-in lands: an editor's own start page instead
+                raise web.HTTPSeeOther(request.app.router["content_home"].url_for())
+            log.info("staff %s refused: role %s", route_name, account.role)
+            if is_api(request):
+                raise _json_error(web.HTTPForbidden, "Your account cannot use this.")
+            raise web.HTTPForbidden(text="Your account's role does not give access to this page.")
     if request.method not in SAFE_METHODS and request.content_type in FORM_TYPES:
         await read_form(request)  # a body that cannot be read is a 400 here, for every form
     if request.method not in SAFE_METHODS and not await _csrf_ok(request, session):
