@@ -42,6 +42,14 @@ ADMIN_ONLY = frozenset({"admin"})
 ROUTE_ROLES = web.AppKey("staff_route_roles", dict)
 
 
+# Forms that carry a whole file (the safety lexicon) may be larger than the web service's usual request cap.
+LARGE_FORMS = web.AppKey("staff_large_forms", dict)
+
+
+def allow_large(app: web.Application, max_bytes: int, *route_names: str) -> None:
+    app.setdefault(LARGE_FORMS, {}).update(dict.fromkeys(route_names, max_bytes))
+
+
 def allow(app: web.Application, roles: frozenset[str], *route_names: str) -> None:
     app.setdefault(ROUTE_ROLES, {}).update(dict.fromkeys(route_names, roles))
 
@@ -211,6 +219,16 @@ async def guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
         raise web.HTTPForbidden(
             text="This form has expired or did not come from the staff pages. Go back, reload the page and try again.",
         )
+    return await handler(request)
+
+
+@web.middleware
+async def large_forms(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """A larger body cap for the few routes in LARGE_FORMS, and only with a session that names an account
+    (the guard, after the body is read, still checks the account and its role as for every route)."""
+    large = request.app.get(LARGE_FORMS, {}).get(request.match_info.route.name)
+    if large and request.method not in SAFE_METHODS and (await get_session(request)).get("user"):
+        request = request.clone(client_max_size=large)
     return await handler(request)
 
 

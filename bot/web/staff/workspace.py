@@ -29,7 +29,7 @@ from bot.handoff.form import REFERRAL_NEEDS
 from bot.storage.content_versions import ContentVersions, Version, sha256_text
 from bot.storage.insight import InsightStore, period, shown
 from bot.web.staff.context import StaffContext, context, db, user
-from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, flash, form_text, read_form
+from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, allow_large, flash, form_text, read_form
 
 log = logging.getLogger(__name__)
 
@@ -465,3 +465,4 @@ def add_workspace_routes(app: web.Application) -> None:
         "content_preview", "content_step", "content_step_save", "content_service", "content_service_save",
     )
     allow(app, ADMIN_ONLY, "content_safety", "content_safety_message", "content_lexicon")
+    allow_large(app, 2 * editing.MAX_FILE_CHARS, "content_lexicon")  # the whole lexicon file, form-encoded
