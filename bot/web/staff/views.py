@@ -22,13 +22,23 @@ from bot.storage.models import PRIORITIES, STATUSES
 from bot.storage.staff_repository import MAX_NOTE_CHARS, STATUS_FILTERS, StaffAccount
 from bot.web.client import client_address
 from bot.web.staff import charts
+from bot.web.staff.accounts import add_account_routes
 from bot.web.staff.context import USER, StaffContext, context, db, user
 from bot.web.staff.export import FORMATS, to_csv, to_json
 from bot.web.staff.present import PRIORITY_WORDS, STATUS_WORDS, UK, case_view
-from bot.web.staff.accounts import add_account_routes
-from bot.web.staff.security import ADMIN_ONLY, EVERYONE, allow, csrf_token, flash, form_text, is_api, read_form, start_session
-from bot.web.staff.workspace import add_workspace_routes
+from bot.web.staff.security import (
+    ADMIN_ONLY,
+    EVERYONE,
+    allow,
+    csrf_token,
+    flash,
+    form_text,
+    is_api,
+    read_form,
+    start_session,
+)
 from bot.web.staff.signin import sign_in
+from bot.web.staff.workspace import add_workspace_routes
 
 log = logging.getLogger(__name__)
 
