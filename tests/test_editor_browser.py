@@ -49,7 +49,8 @@ def js(driver, body: str) -> object:
 
 
 def bot_texts(driver) -> list[str]:
-    return js(driver, "return Array.from(root.querySelectorAll('.psa-msg--bot')).map(m => m.textContent);")  # type: ignore[return-value]
+    texts = js(driver, "return Array.from(root.querySelectorAll('.psa-msg--bot')).map(m => m.textContent);")
+    return [str(t).removeprefix("Assistant: ") for t in texts]  # type: ignore[union-attr]
 
 
 def ask_widget_for_grooming(driver) -> str:

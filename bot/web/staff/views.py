@@ -27,8 +27,8 @@ from bot.web.staff.context import USER, StaffContext, context, db, user
 from bot.web.staff.export import FORMATS, to_csv, to_json
 from bot.web.staff.present import PRIORITY_WORDS, STATUS_WORDS, UK, case_view
 from bot.web.staff.security import (
-    ADMIN_ONLY,
     EVERYONE,
+    REFERRAL_ROLES,
     allow,
     csrf_token,
     flash,
@@ -435,6 +435,6 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/api/queue", api_queue, name="api_queue")
     router.add_static("/static/", STATIC, name="static", show_index=False)
     allow(app, EVERYONE, "logout")
-    allow(app, ADMIN_ONLY, "audit")
+    allow(app, REFERRAL_ROLES, "audit")  # and admins only, with its own words (audit_page)
     add_account_routes(app)
     add_workspace_routes(app)
