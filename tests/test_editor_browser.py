@@ -92,7 +92,7 @@ def test_an_editor_previews_edits_sees_it_live_and_restores(content_copy: Path, 
     screenshot(driver, "editor-1-content")
 
     # Preview: each step in a phone frame and a desktop frame, in the widget's own styles.
-    driver.find_element(By.PARTIAL_LINK_TEXT, "Grooming").click()
+    driver.find_element(By.CSS_SELECTOR, "a[href='/staff/content/topics/grooming']").click()
     wait.until(expected_conditions.title_contains("Preview"))
     phone = driver.find_element(By.CSS_SELECTOR, ".frame-phone .psa-msg--bot")
     assert phone.text.startswith("Grooming is when someone builds trust")
