@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import abc
+import asyncio
 import contextlib
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,8 +18,10 @@ from bot.content.store import ContentStore, ContentUnavailable
 from bot.handoff import form as referral_form
 from bot.payloads import first_entity
 from bot.safety.records import INTERRUPTING, safety_record, with_record
+from bot.storage.insight import InsightRecorder
 
 CONTENT = ContentStore(get_settings().content_dir, referral_form.REFERRAL_NEEDS)
+INSIGHT = InsightRecorder.from_env()  # counts for the editors' insight page; off without INSIGHT_KEY
 REFERRAL_FORM = referral_form.FORM_NAME
 
 
@@ -48,6 +52,8 @@ class ContentAction(Action, abc.ABC):
     Abstract, so that rasa-sdk registers only the concrete actions below.
     """
 
+    insight = ""  # what the editors' insight page counts this action as (bot.conversation.insight_events)
+
     @abc.abstractmethod
     def respond(self, tracker: Tracker) -> conversation.Turn:
         """What to say, from the live content and the tracker."""
@@ -58,10 +64,16 @@ class ContentAction(Action, abc.ABC):
         except ContentUnavailable:
             dispatcher.utter_message(response="utter_help_now")
             return []
+        if self.insight:
+            events = conversation.insight_events(self.insight, place_of(tracker), turn)
+            day = datetime.now(timezone.utc).date()
+            await asyncio.to_thread(INSIGHT.record, events, conversation=tracker.sender_id, day=day)
         return send(dispatcher, tracker, turn)
 
 
 class ActionStartTopic(ContentAction):
+    insight = "start"
+
     def name(self) -> str:
         return "action_start_topic"
 
@@ -75,6 +87,8 @@ class ActionStartTopic(ContentAction):
 
 
 class ActionTopicNext(ContentAction):
+    insight = "next"
+
     def name(self) -> str:
         return "action_topic_next"
 
@@ -83,6 +97,8 @@ class ActionTopicNext(ContentAction):
 
 
 class ActionTopicMore(ContentAction):
+    insight = "more"
+
     def name(self) -> str:
         return "action_topic_more"
 
@@ -112,6 +128,8 @@ def intent_ranking(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 class ActionFallback(ContentAction):
+    insight = "fallback"
+
     def name(self) -> str:
         return "action_fallback"
 

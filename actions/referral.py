@@ -12,7 +12,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import CONTENT, REFERRAL_FORM
+from actions.actions import CONTENT, INSIGHT, REFERRAL_FORM
 from bot import conversation
 from bot.conversation import BotMessage
 from bot.handoff import form
@@ -139,6 +139,8 @@ class ActionReferralSubmit(Action):
             log.error("referral could not be saved or spooled: %s", type(exc).__name__)
             say(dispatcher, form.referral_message(content, "submit_failed"))
             return []  # answers kept, so "send it" can be tried again once fixed
+        handoffs = [("handoff", topic, "") for topic in submission.topics_viewed]
+        await asyncio.to_thread(INSIGHT.record, handoffs, conversation=tracker.sender_id, day=datetime.now(timezone.utc).date())
         message_id = "submit_delayed" if not result.stored else "submitted_urgent" if result.urgent else "submitted"
         say(dispatcher, form.referral_message(content, message_id, result.reference))
         return clear_answers()

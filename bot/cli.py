@@ -318,18 +318,35 @@ def staff_reset_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def staff_role(args: argparse.Namespace) -> int:
+    from bot.accounts.staff import normalise_username
+
+    username = normalise_username(args.username) or ""
+    previous = _staff_accounts().set_role(username, args.role, actor="cli")
+    if previous is None:
+        print(f"There is no staff account called {args.username}.", file=sys.stderr)
+        return 1
+    if previous == args.role:
+        print(f"{username} already has the role {args.role}.")
+    else:
+        print(f"{username} is now {args.role} (was {previous}); their sessions have ended.")
+    return 0
+
+
 def staff_list(args: argparse.Namespace) -> int:
     accounts = _staff_accounts().all()
     for account in accounts:
         state = "active" if account.active else "disabled"
         last = account.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if account.last_login_at else "never"
-        print(f"{account.username:<32} {account.role:<6} {state:<9} last sign-in {last}")
+        print(f"{account.username:<32} {account.role:<7} {state:<9} last sign-in {last}")
     print(f"{len(accounts)} staff account(s).")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Parent Support Assistant")
+    from bot.storage.models import STAFF_ROLES
+
     commands = parser.add_subparsers(dest="command", required=True)
 
     content = commands.add_parser("content", help="work with the guidance content").add_subparsers(
@@ -380,7 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = staff.add_parser("add", help="add a staff account (asks for the password)")
     add.add_argument("username")
-    add.add_argument("--role", choices=("staff", "admin"), default="staff", help="admins can also read the audit log")
+    add.add_argument(
+        "--role",
+        choices=STAFF_ROLES,
+        default="staff",
+        help="staff: referrals; editor: the content workspace only; admin: both, accounts and the audit log",
+    )
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     add.set_defaults(handler=staff_add)
     reset = staff.add_parser("reset-password", help="set a new password (ends the account's sessions)")
@@ -393,6 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
     enable = staff.add_parser("enable", help="let a disabled account sign in again")
     enable.add_argument("username")
     enable.set_defaults(handler=staff_enable)
+    role = staff.add_parser("role", help="give an account another role (ends its sessions)")
+    role.add_argument("username")
+    role.add_argument("role", choices=STAFF_ROLES)
+    role.set_defaults(handler=staff_role)
     staff.add_parser("list", help="list the staff accounts").set_defaults(handler=staff_list)
 
     train_parser = commands.add_parser("train", help="train a model if data, domain or config changed")

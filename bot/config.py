@@ -279,6 +279,10 @@ class Settings(BaseSettings):
     staff_session_idle_minutes: int = _setting(30, _whole(1))
     staff_cookie_secure: str = _setting("auto", _choice("auto", "always"))
     trusted_proxy_hops: int = _setting(0, _whole(0))
+    # The content editors' workspace (/staff/content/): insight counts and edits.
+    insight_key: SecretStr = _setting("", _text, secret=True, generate=_generated_token)  # empty: no counts
+    insight_days: int = _setting(30, _whole(1, 366))  # the period the insight page shows first
+    editor_max_text_chars: int = _setting(4000, _whole(100, 100_000))  # one text box of an edit form
     # the parent's notes (bot/notes/, bot/web/notes.py): email them out, and how often
     smtp_host: str = _setting("", _text)  # empty: email is off
     smtp_port: int = _setting(0, _whole(0, 65535))  # 0: the usual port for SMTP_SECURITY (587 or 465)

@@ -195,3 +195,22 @@ def resume_offer(content: Content, place: Place) -> BotMessage | None:
     topic, index = current
     text = render(content.messages["resume"].text, content.services)
     return BotMessage(text, [{"title": f"Carry on: {topic.title}", "payload": open_topic_payload(f"{topic.id}/{topic.steps[index].id}")}])
+
+
+def insight_events(action: str, before: Place, turn: Turn) -> list[tuple[str, str, str]]:
+    """(event, topic, step) to count for the insight page after an action: what happened, never what was said.
+
+    `before` is where the parent was when the action started; `turn` what the action answered.
+    """
+    after = turn.place
+    events: list[tuple[str, str, str]] = []
+    if turn.opened_topic:
+        events.append(("opened", turn.opened_topic, ""))
+    moved = bool(after.topic_id) and (after != before or turn.opened_topic is not None)
+    if action == "more" and before.topic_id and after == before and not turn.opened_topic:
+        events.append(("more", before.topic_id, before.step_id or ""))
+    elif action in ("start", "next", "more") and moved:
+        events.append(("step_view", after.topic_id or "", after.step_id or ""))
+    if action == "fallback" and before.topic_id:
+        events.append(("not_understood", before.topic_id, before.step_id or ""))
+    return events

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -26,7 +27,7 @@ from sqlalchemy.types import TypeDecorator
 
 PRIORITIES = ("urgent", "standard")
 STATUSES = ("new", "in_progress", "contacted", "closed")
-STAFF_ROLES = ("staff", "admin")
+STAFF_ROLES = ("staff", "editor", "admin")  # editor: the content workspace only, no referrals
 
 # Stable constraint names, so migrations (and SQLite batch mode) can refer to them.
 NAMING_CONVENTION = {
@@ -171,3 +172,46 @@ class ReferralNote(Base):
     author = Column(String(64), nullable=False)
     body_encrypted = Column(LargeBinary, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class ContentVersion(Base):
+    """One version of a content file, as saved from the editors' workspace or found changed on disk.
+
+    Content is not personal data, so the body is kept as text. The file on disk stays the source of truth:
+    a version is recorded whenever the file differs from the last one recorded (`sha256`).
+    """
+
+    __tablename__ = "content_versions"
+
+    id = Column(Integer, primary_key=True)
+    file = Column(String(200), nullable=False, index=True)  # relative to the content folder: topics/missing.yml
+    sha256 = Column(String(64), nullable=False)
+    body = Column(Text, nullable=False)
+    actor = Column(String(64), nullable=False)  # a username, or "found on disk" for a hand edit
+    kind = Column(String(16), nullable=False)  # saved, restored, on_disk
+    detail = Column(String(200), nullable=True)  # what changed, in a few words: 'step "start" text'
+    at = Column(UTCDateTime, nullable=False, index=True)
+
+
+class InsightCount(Base):
+    """How often something happened in a topic on a day: counted by the actions, never from message text."""
+
+    __tablename__ = "insight_counts"
+
+    day = Column(Date, primary_key=True)
+    topic = Column(String(64), primary_key=True)
+    step = Column(String(64), primary_key=True)  # "" for a topic-wide event (opened, hand-off)
+    event = Column(String(16), primary_key=True)  # opened, step_view, more, not_understood, handoff
+    count = Column(Integer, nullable=False, default=0, server_default="0")
+
+
+class InsightSeen(Base):
+    """Keyed hashes (HMAC) of conversation + topic + event + day, so one conversation counts once a day.
+
+    Neither the conversation id nor anything said is kept; rows older than the period are purged.
+    """
+
+    __tablename__ = "insight_seen"
+
+    key = Column(String(64), primary_key=True)
+    day = Column(Date, nullable=False, index=True)

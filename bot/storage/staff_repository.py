@@ -73,6 +73,15 @@ class StaffAccount:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def reads_referrals(self) -> bool:
+        """Staff and admins work with referrals; editors never see them."""
+        return self.role in ("staff", "admin")
+
+    @property
+    def edits_content(self) -> bool:
+        return self.role in ("editor", "admin")
+
 
 @dataclass(frozen=True)
 class QueuePage:
@@ -223,6 +232,24 @@ class StaffAccounts:
             active=active,
             session_version=StaffUser.session_version + 1,
         )
+
+    def set_role(self, username: str, role: str, *, actor: str) -> str | None:
+        """Give the account another role, ending its sessions; the previous role, or None if there is no such account."""
+        if role not in STAFF_ROLES:
+            raise ValueError(f"role must be one of {STAFF_ROLES}, not {role!r}")
+        account = self.get(username)
+        if account is None:
+            return None
+        if account.role != role:
+            self._change(
+                username,
+                "role_change",
+                actor,
+                detail=f"{username}: {account.role} -> {role}",
+                role=role,
+                session_version=StaffUser.session_version + 1,
+            )
+        return account.role
 
     def end_sessions(self, username: str) -> None:
         """Sign-out: every session of this account stops working, on every device."""

@@ -26,7 +26,7 @@ from bot.web.bodies import IN_SUB_APP, body_deadline
 from bot.web.staff.config import StaffConfig, staff_config
 from bot.web.staff.context import STAFF, StaffContext
 from bot.web.staff.present import ago, when
-from bot.web.staff.security import StaffCookieStorage, guard, staff_headers
+from bot.web.staff.security import StaffCookieStorage, guard, large_forms, staff_headers
 from bot.web.staff.views import JINJA, add_routes, error_pages
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def build_staff_app(ctx: StaffContext) -> web.Application:
         always_secure=config.cookie_secure == "always",
     )
     reads_body = body_deadline(ctx.settings.web_body_timeout_seconds)
-    app = web.Application(middlewares=[staff_headers, session_middleware(storage), error_pages, reads_body, guard])
+    app = web.Application(middlewares=[staff_headers, session_middleware(storage), error_pages, large_forms, reads_body, guard])
     app[IN_SUB_APP] = True
     app[STAFF] = ctx
     aiohttp_jinja2.setup(

@@ -20,6 +20,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from multidict import MultiDictProxy
 from sqlalchemy.exc import DBAPIError
 
+from bot.storage.models import STAFF_ROLES
 from bot.storage.staff_repository import StaffAccount
 from bot.web.staff.context import USER, StaffContext, context, db
 
@@ -32,6 +33,25 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ROUTES = frozenset({"login", "login_submit", "static"})
 API_PREFIX = "/staff/api/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+# Which roles may use a route, by route name. A route not listed here works with referrals: staff and admins.
+EVERYONE = frozenset(STAFF_ROLES)
+REFERRAL_ROLES = frozenset({"staff", "admin"})
+EDITOR_ROLES = frozenset({"editor", "admin"})
+ADMIN_ONLY = frozenset({"admin"})
+ROUTE_ROLES = web.AppKey("staff_route_roles", dict)
+
+
+# Forms that carry a whole file (the safety lexicon) may be larger than the web service's usual request cap.
+LARGE_FORMS = web.AppKey("staff_large_forms", dict)
+
+
+def allow_large(app: web.Application, max_bytes: int, *route_names: str) -> None:
+    app.setdefault(LARGE_FORMS, {}).update(dict.fromkeys(route_names, max_bytes))
+
+
+def allow(app: web.Application, roles: frozenset[str], *route_names: str) -> None:
+    app.setdefault(ROUTE_ROLES, {}).update(dict.fromkeys(route_names, roles))
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -182,6 +202,14 @@ async def guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
                 raise _json_error(web.HTTPUnauthorized, "Please sign in.")
             raise _login_redirect(request, session)
         request[USER] = account
+        roles = request.app.get(ROUTE_ROLES, {}).get(route_name, REFERRAL_ROLES)
+        if account.role not in roles:
+            if route_name == "queue":  # where sign-in lands: an editor's own start page instead
+                raise web.HTTPSeeOther(request.app.router["content_home"].url_for())
+            log.info("staff %s refused: role %s", route_name, account.role)
+            if is_api(request):
+                raise _json_error(web.HTTPForbidden, "Your account cannot use this.")
+            raise web.HTTPForbidden(text="Your account's role does not give access to this page.")
     if request.method not in SAFE_METHODS and request.content_type in FORM_TYPES:
         await read_form(request)  # a body that cannot be read is a 400 here, for every form
     if request.method not in SAFE_METHODS and not await _csrf_ok(request, session):
@@ -191,6 +219,16 @@ async def guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
         raise web.HTTPForbidden(
             text="This form has expired or did not come from the staff pages. Go back, reload the page and try again.",
         )
+    return await handler(request)
+
+
+@web.middleware
+async def large_forms(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """A larger body cap for the few routes in LARGE_FORMS, and only with a session that names an account
+    (the guard, after the body is read, still checks the account and its role as for every route)."""
+    large = request.app.get(LARGE_FORMS, {}).get(request.match_info.route.name)
+    if large and request.method not in SAFE_METHODS and (await get_session(request)).get("user"):
+        request = request.clone(client_max_size=large)
     return await handler(request)
 
 

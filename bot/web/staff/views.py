@@ -22,11 +22,23 @@ from bot.storage.models import PRIORITIES, STATUSES
 from bot.storage.staff_repository import MAX_NOTE_CHARS, STATUS_FILTERS, StaffAccount
 from bot.web.client import client_address
 from bot.web.staff import charts
+from bot.web.staff.accounts import add_account_routes
 from bot.web.staff.context import USER, StaffContext, context, db, user
 from bot.web.staff.export import FORMATS, to_csv, to_json
 from bot.web.staff.present import PRIORITY_WORDS, STATUS_WORDS, UK, case_view
-from bot.web.staff.security import csrf_token, flash, form_text, is_api, read_form, start_session
+from bot.web.staff.security import (
+    EVERYONE,
+    REFERRAL_ROLES,
+    allow,
+    csrf_token,
+    flash,
+    form_text,
+    is_api,
+    read_form,
+    start_session,
+)
 from bot.web.staff.signin import sign_in
+from bot.web.staff.workspace import add_workspace_routes
 
 log = logging.getLogger(__name__)
 
@@ -422,3 +434,7 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/audit", audit_page, name="audit")
     router.add_get("/api/queue", api_queue, name="api_queue")
     router.add_static("/static/", STATIC, name="static", show_index=False)
+    allow(app, EVERYONE, "logout")
+    allow(app, REFERRAL_ROLES, "audit")  # and admins only, with its own words (audit_page)
+    add_account_routes(app)
+    add_workspace_routes(app)

@@ -1,0 +1,120 @@
+"""Admins manage the accounts (staff, editor, admin): add, change role, disable or enable, set a password.
+
+Every change is audited by bot.storage.staff_repository. An admin cannot take away their own admin role or
+disable themselves, so there is always someone who can put a mistake right.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from bot.accounts.staff import AccountError, add_account, normalise_username, reset_password
+from bot.storage.models import STAFF_ROLES
+from bot.storage.staff_repository import AccountExists
+from bot.web.staff.context import context, db, user
+from bot.web.staff.security import ADMIN_ONLY, allow, flash, form_text, read_form
+
+ROLE_WORDS = {
+    "staff": "Staff: works with referrals",
+    "editor": "Editor: the content workspace only (no referrals)",
+    "admin": "Admin: everything, accounts and the audit log",
+}
+
+
+async def accounts_page(request: web.Request) -> web.Response:
+    from bot.web.staff.views import page
+
+    accounts = await db(context(request).repo().accounts.all)
+    return await page(request, "accounts.html", accounts=accounts, roles=STAFF_ROLES, role_words=ROLE_WORDS)
+
+
+def _back(request: web.Request) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(request.app.router["accounts"].url_for())
+
+
+def _target(request: web.Request) -> str:
+    name = normalise_username(request.match_info["username"])
+    if name is None:
+        raise web.HTTPNotFound(text="There is no account with that name.")
+    return name
+
+
+async def add(request: web.Request) -> web.Response:
+    ctx, me = context(request), user(request)
+    form = await read_form(request)
+    role = form_text(form, "role")
+    session = await get_session(request)
+    if role not in STAFF_ROLES:
+        raise web.HTTPBadRequest(text="Choose one of the roles in the list.")
+    try:
+        account = await db(
+            add_account,
+            ctx.repo().accounts,
+            ctx.passwords,
+            form_text(form, "username"),
+            form_text(form, "password"),
+            role,
+            actor=me.username,
+        )
+    except (AccountError, AccountExists) as exc:
+        flash(session, f"No account was added: {exc}", "error")
+        raise _back(request) from None
+    flash(session, f"Account {account.username} added ({account.role}).")
+    raise _back(request)
+
+
+async def change_role(request: web.Request) -> web.Response:
+    me, name = user(request), _target(request)
+    role = form_text(await read_form(request), "role")
+    if role not in STAFF_ROLES:
+        raise web.HTTPBadRequest(text="Choose one of the roles in the list.")
+    session = await get_session(request)
+    if name == me.username and role != "admin":
+        flash(session, "You cannot take away your own admin role: ask another admin.", "error")
+        raise _back(request)
+    previous = await db(context(request).repo().accounts.set_role, name, role, actor=me.username)
+    if previous is None:
+        raise web.HTTPNotFound(text="There is no account with that name.")
+    flash(session, f"{name} is now {role}." if previous != role else f"{name} was already {role}.")
+    raise _back(request)
+
+
+async def set_active(request: web.Request) -> web.Response:
+    me, name = user(request), _target(request)
+    wanted = form_text(await read_form(request), "active")
+    if wanted not in ("yes", "no"):
+        raise web.HTTPBadRequest(text="Say whether the account should be active.")
+    session = await get_session(request)
+    if name == me.username:
+        flash(session, "You cannot disable your own account.", "error")
+        raise _back(request)
+    if not await db(context(request).repo().accounts.set_active, name, wanted == "yes", actor=me.username):
+        raise web.HTTPNotFound(text="There is no account with that name.")
+    flash(session, f"{name} is {'enabled' if wanted == 'yes' else 'disabled, and signed out everywhere'}.")
+    raise _back(request)
+
+
+async def set_password(request: web.Request) -> web.Response:
+    ctx, me, name = context(request), user(request), _target(request)
+    password = form_text(await read_form(request), "password")
+    session = await get_session(request)
+    try:
+        found = await db(reset_password, ctx.repo().accounts, ctx.passwords, name, password, actor=me.username)
+    except AccountError as exc:
+        flash(session, f"The password was not changed: {exc}", "error")
+        raise _back(request) from None
+    if not found:
+        raise web.HTTPNotFound(text="There is no account with that name.")
+    flash(session, f"New password set for {name}; their sessions have ended.")
+    raise _back(request)
+
+
+def add_account_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/accounts", accounts_page, name="accounts")
+    router.add_post("/accounts", add, name="accounts_add")
+    router.add_post("/accounts/{username}/role", change_role, name="accounts_role")
+    router.add_post("/accounts/{username}/active", set_active, name="accounts_active")
+    router.add_post("/accounts/{username}/password", set_password, name="accounts_password")
+    allow(app, ADMIN_ONLY, "accounts", "accounts_add", "accounts_role", "accounts_active", "accounts_password")
