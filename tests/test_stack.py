@@ -111,8 +111,8 @@ needs_eval = pytest.mark.skipif(not BEHAVIOURS, reason="../shared/eval/behaviour
 # Measured 2026-12-01 (docs/results.md): 109/120 and 5/80; 123/144 and 9/140; topics 141 and 157 of 178.
 FIRST_SET_RIGHT_HELP, FIRST_SET_ALARMS = 105, 7  # of 120 and 80
 SECOND_SET_RIGHT_HELP, SECOND_SET_ALARMS = 118, 12  # of 144 and 140
-# The third set (long night-time messages), measured 2026-12-01 in-process: 88/120 and 6/120 (docs/results.md).
-THIRD_SET_RIGHT_HELP, THIRD_SET_ALARMS = 80, 10  # of 120 and 120
+# The third set (long night-time messages), through the stack 2026-12-01: 92/119 and 6/119 (docs/results.md).
+THIRD_SET_RIGHT_HELP, THIRD_SET_ALARMS = 84, 10  # of 119 and 119 sent (two are over the widget's limit)
 TOPIC_FLOORS = (135, 150)  # of 178: right topic first, first or among the choices
 
 
@@ -189,7 +189,10 @@ CHALLENGE_FLOORS = {
 def test_danger_worded_in_ways_nobody_tuned_for_still_gets_the_right_help_first(stack, name: str) -> None:
     from bot.evaluation.challenge import CHALLENGE_SETS, NOT_DANGER, challenge_messages
 
-    messages = challenge_messages(CHALLENGE_SETS[name])
+    # The widget refuses a message over its limit (1,000 characters) and asks for it in parts: the third set
+    # has two such messages (one of each kind), which the in-process measurement reads whole.
+    limit = load_settings().max_message_chars
+    messages = [(text, kind) for text, kind in challenge_messages(CHALLENGE_SETS[name]) if len(text) <= limit]
     right, alarms, checks = 0, 0, 0
     for index, (text, kind) in enumerate(messages):
         reply = chat(text, sender=f"challenge-{name[:5]}-{index}")
