@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,6 +23,9 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.config import PROJECT_ROOT, get_settings
 from tests.fake_rasa import FakeRasa
+
+if TYPE_CHECKING:
+    from tests.staff_support import Staff
 
 SERVICES = PROJECT_ROOT / "scripts" / "test-services.sh"
 PG_PORT = 55432
@@ -139,6 +143,14 @@ async def fake_rasa(aiohttp_server) -> FakeRasa:  # noqa: ANN001 (pytest-aiohttp
 
 
 @pytest.fixture
+async def staff(aiohttp_client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Staff:  # noqa: ANN001
+    """The staff pages with two accounts and a movable clock (tests/staff_support.py)."""
+    from tests.staff_support import make_staff
+
+    return await make_staff(aiohttp_client, tmp_path, monkeypatch)
+
+
+@pytest.fixture
 def browser() -> Iterator[object]:
     """A headless Chromium (selenium); skipped with the reason where it cannot be installed or started."""
     from tests.browser_support import BrowserUnavailable, make_driver
@@ -149,6 +161,17 @@ def browser() -> Iterator[object]:
         pytest.skip(str(exc))
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's script (tests/browser_support.py); skipped with the reason where npm cannot install it."""
+    from tests.browser_support import BrowserUnavailable, axe_core
+
+    try:
+        return axe_core()
+    except BrowserUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

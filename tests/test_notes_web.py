@@ -30,7 +30,7 @@ from bot.storage.repository import ReferralStore, SpoolDirectory, make_engine
 from bot.web.app import create_app
 from tests.helpers import save
 from tests.smtp_support import Inbox, smtp_server
-from tests.test_staff_web import HOSTILE, REF, Staff, staff  # noqa: F401 (the staff fixture)
+from tests.staff_support import HOSTILE, REF, Staff
 
 SENDER = "0b6c9d3e-5f7a-4b1c-9d2e-3f4a5b6c7d8e"
 SECRET = "Kestrelwood van by the chip shop"
@@ -313,7 +313,7 @@ def add_notes(store: ReferralStore) -> None:
     assert store.update_summary(f"{0:064x}", lambda s: with_parent_notes(s, section), actor="parent", action="parent_notes_added")
 
 
-async def test_staff_see_the_parents_notes_escaped_on_the_referral_page_and_in_the_csv(staff: Staff) -> None:  # noqa: F811
+async def test_staff_see_the_parents_notes_escaped_on_the_referral_page_and_in_the_csv(staff: Staff) -> None:
     save(staff.store, 0)
     add_notes(staff.store)
     token = await staff.sign_in()
