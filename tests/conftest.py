@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.config import PROJECT_ROOT, get_settings
 from tests.fake_rasa import FakeRasa
+from tests.helpers import migrated_sqlite
 
 if TYPE_CHECKING:
     from tests.staff_support import Staff
@@ -90,31 +91,25 @@ def postgres() -> Iterator[Postgres]:
         subprocess.run([str(SERVICES), "stop"], capture_output=True, timeout=120, check=False)
 
 
-@pytest.fixture(scope="session")
-def database_urls(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres) -> list[str | None]:
-    """[SQLite url, PostgreSQL url or None when unavailable (see `postgres.problem`)]."""
-    return [f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", postgres.url]
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, database_urls: list[str | None], postgres: Postgres) -> Iterator[str]:
-    """A migrated, empty database for one test: the SQLite file is deleted after it, PostgreSQL gets its own schema."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database for one test: a fresh SQLite file, or a PostgreSQL schema of its own.
+
+    PostgreSQL is started (or found) only when a test runs on it, so `make test-fast` never starts it.
+    """
     from bot.storage.migrate import upgrade
 
     if request.param == "sqlite":
-        url = database_urls[0]
-        assert url is not None
-        upgrade(url)
-        yield url
-        Path(make_url(url).database).unlink(missing_ok=True)
+        yield migrated_sqlite(tmp_path / "test.db")
         return
-    if database_urls[1] is None:
+    postgres: Postgres = request.getfixturevalue("postgres")
+    if postgres.url is None:
         pytest.skip(f"PostgreSQL unavailable: {postgres.problem}")
-    admin = create_engine(database_urls[1], future=True)
+    admin = create_engine(postgres.url, future=True)
     schema = f"test_{uuid.uuid4().hex[:12]}"
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_urls[1]).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = make_url(postgres.url).update_query_dict({"options": f"-csearch_path={schema}"})
     url_text = url.render_as_string(hide_password=False)
     try:
         upgrade(url_text)

@@ -19,13 +19,12 @@ from sqlalchemy import select
 from bot.accounts.staff import Passwords, add_account
 from bot.config import load_settings
 from bot.storage.crypto import Cipher, generate_key
-from bot.storage.migrate import upgrade
 from bot.storage.models import AuditLog
 from bot.storage.repository import ReferralStore, make_engine
 from bot.storage.staff_repository import StaffRepository
 from bot.web.app import create_app
 from bot.web.staff import STAFF, StaffContext
-from tests.helpers import NOW, Clock
+from tests.helpers import NOW, Clock, migrated_sqlite
 
 PASSWORD = "a long enough password"
 HOSTILE = "<script>alert(1)</script>"
@@ -79,8 +78,7 @@ def token_in(page: str) -> str:
 async def make_staff(aiohttp_client, tmp_path: Path, monkeypatch) -> Staff:  # noqa: ANN001 (pytest fixtures)
     """The web app with a fresh session key, two accounts (alice: staff, root: admin) and a clock at NOW."""
     monkeypatch.setenv("STAFF_SESSION_KEY", Fernet.generate_key().decode())
-    url = f"sqlite:///{tmp_path / 'staff.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "staff.db")
     app = create_app(load_settings())
     ctx = app[STAFF]
     clock = Clock(NOW)

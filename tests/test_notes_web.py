@@ -24,11 +24,10 @@ from bot.handoff.form import CONSENT_ACTION
 from bot.handoff.parent_notes import parent_notes_section, with_parent_notes
 from bot.handoff.submit import Submission, submit
 from bot.storage.crypto import Cipher, generate_key
-from bot.storage.migrate import upgrade
 from bot.storage.models import AuditLog
 from bot.storage.repository import ReferralStore, SpoolDirectory, make_engine
 from bot.web.app import create_app
-from tests.helpers import save
+from tests.helpers import migrated_sqlite, save
 from tests.smtp_support import Inbox, smtp_server
 from tests.staff_support import HOSTILE, REF, Staff
 
@@ -78,8 +77,7 @@ def inbox() -> Iterator[Inbox]:
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReferralStore:
-    url = f"sqlite:///{tmp_path / 'notes.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "notes.db")
     key = generate_key()
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DATA_ENCRYPTION_KEYS", key)
