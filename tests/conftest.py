@@ -1,8 +1,9 @@
 """Shared fixtures: settings read afresh for each test, a fake Rasa server for the web service's tests,
-and databases (every storage test runs on SQLite and on a real PostgreSQL server).
+databases (every storage test runs on SQLite and on a real PostgreSQL server), the staff pages, and
+headless Chromium with axe-core for the browser tests.
 
-PostgreSQL comes from TEST_DATABASE_URL, or from scripts/test-services.sh (started once per session and
-stopped at the end if this session started it). When neither works the PostgreSQL cases are skipped with
+PostgreSQL comes from TEST_DATABASE_URL, or from scripts/test-services.sh (started the first time a test
+runs on it, and stopped at the end if this session started it). When neither works the PostgreSQL cases are skipped with
 the reason; SQLite cases always run.
 """
 
