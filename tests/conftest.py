@@ -1,8 +1,9 @@
 """Shared fixtures: settings read afresh for each test, a fake Rasa server for the web service's tests,
-and databases (every storage test runs on SQLite and on a real PostgreSQL server).
+databases (every storage test runs on SQLite and on a real PostgreSQL server), the staff pages, and
+headless Chromium with axe-core for the browser tests.
 
-PostgreSQL comes from TEST_DATABASE_URL, or from scripts/test-services.sh (started once per session and
-stopped at the end if this session started it). When neither works the PostgreSQL cases are skipped with
+PostgreSQL comes from TEST_DATABASE_URL, or from scripts/test-services.sh (started the first time a test
+runs on it, and stopped at the end if this session started it). When neither works the PostgreSQL cases are skipped with
 the reason; SQLite cases always run.
 """
 
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,6 +24,10 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.config import PROJECT_ROOT, get_settings
 from tests.fake_rasa import FakeRasa
+from tests.helpers import migrated_sqlite
+
+if TYPE_CHECKING:
+    from tests.staff_support import Staff
 
 SERVICES = PROJECT_ROOT / "scripts" / "test-services.sh"
 PG_PORT = 55432
@@ -86,31 +92,25 @@ def postgres() -> Iterator[Postgres]:
         subprocess.run([str(SERVICES), "stop"], capture_output=True, timeout=120, check=False)
 
 
-@pytest.fixture(scope="session")
-def database_urls(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres) -> list[str | None]:
-    """[SQLite url, PostgreSQL url or None when unavailable (see `postgres.problem`)]."""
-    return [f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", postgres.url]
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, database_urls: list[str | None], postgres: Postgres) -> Iterator[str]:
-    """A migrated, empty database for one test: the SQLite file is deleted after it, PostgreSQL gets its own schema."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database for one test: a fresh SQLite file, or a PostgreSQL schema of its own.
+
+    PostgreSQL is started (or found) only when a test runs on it, so `make test-fast` never starts it.
+    """
     from bot.storage.migrate import upgrade
 
     if request.param == "sqlite":
-        url = database_urls[0]
-        assert url is not None
-        upgrade(url)
-        yield url
-        Path(make_url(url).database).unlink(missing_ok=True)
+        yield migrated_sqlite(tmp_path / "test.db")
         return
-    if database_urls[1] is None:
+    postgres: Postgres = request.getfixturevalue("postgres")
+    if postgres.url is None:
         pytest.skip(f"PostgreSQL unavailable: {postgres.problem}")
-    admin = create_engine(database_urls[1], future=True)
+    admin = create_engine(postgres.url, future=True)
     schema = f"test_{uuid.uuid4().hex[:12]}"
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_urls[1]).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = make_url(postgres.url).update_query_dict({"options": f"-csearch_path={schema}"})
     url_text = url.render_as_string(hide_password=False)
     try:
         upgrade(url_text)
@@ -139,6 +139,14 @@ async def fake_rasa(aiohttp_server) -> FakeRasa:  # noqa: ANN001 (pytest-aiohttp
 
 
 @pytest.fixture
+async def staff(aiohttp_client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Staff:  # noqa: ANN001
+    """The staff pages with two accounts and a movable clock (tests/staff_support.py)."""
+    from tests.staff_support import make_staff
+
+    return await make_staff(aiohttp_client, tmp_path, monkeypatch)
+
+
+@pytest.fixture
 def browser() -> Iterator[object]:
     """A headless Chromium (selenium); skipped with the reason where it cannot be installed or started."""
     from tests.browser_support import BrowserUnavailable, make_driver
@@ -149,6 +157,17 @@ def browser() -> Iterator[object]:
         pytest.skip(str(exc))
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's script (tests/browser_support.py); skipped with the reason where npm cannot install it."""
+    from tests.browser_support import BrowserUnavailable, axe_core
+
+    try:
+        return axe_core()
+    except BrowserUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -4,6 +4,7 @@
 - the shipped content, loaded once, and a topic's steps as a parent reads them;
 - a parent's full set of answers, and real schema-v1 referrals saved for the staff tests;
 - a clock a test can move;
+- a migrated SQLite database, copied from one migrated once per process;
 - the widget's script run in Node against a stand-in browser (tests/js/widget_harness.js).
 """
 
@@ -13,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -265,3 +267,22 @@ def run_widget(reply: str, typed: str, config_help: str = "Call 999 <b>now</b>")
         check=True,
     )
     return json.loads(run.stdout)
+
+
+@lru_cache(maxsize=1)
+def _migrated_template() -> Path:
+    from bot.storage.migrate import upgrade
+
+    path = Path(tempfile.mkdtemp(prefix="migrated-")) / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def migrated_sqlite(path: Path) -> str:
+    """The url of a new SQLite database at `path` with every migration applied.
+
+    A copy of one database migrated once per process: running the migrations for each test cost more
+    than most tests (tests/test_storage.py runs them for real, from empty and step by step).
+    """
+    shutil.copyfile(_migrated_template(), path)
+    return f"sqlite:///{path}"

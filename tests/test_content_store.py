@@ -59,3 +59,39 @@ def test_an_edit_that_drops_a_referral_question_is_refused_where_the_hand_off_ne
     touch_later(path)
     assert "child_age" in store.get().referral.questions  # parents keep the last good wording
     assert any('question "child_age"' in str(p) for p in store.last_problems)
+
+
+def test_a_reload_parses_only_the_file_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parsed YAML of unchanged files is kept (tests and services build many stores on the same files)."""
+    import yaml
+
+    from bot.content import reading
+
+    reading._parsed.cache_clear()  # files other tests parsed would not be parsed here at all
+    parsed: list[str] = []
+    real = yaml.safe_load
+    monkeypatch.setattr(yaml, "safe_load", lambda text: parsed.append(text) or real(text))
+    root = write_content(tmp_path)
+    ContentStore(root).get()
+    first = len(parsed)
+    assert first >= 5
+    path = root / "topics" / "grooming.yml"
+    path.write_text(path.read_text().replace("title: Grooming", "title: How grooming works"))
+    store = ContentStore(root)
+    assert store.get().topics["grooming"].title == "How grooming works"
+    assert parsed[first:] == [path.read_text()]
+
+
+def test_the_data_read_from_a_file_is_the_callers_own_and_bad_yaml_is_found_every_time(tmp_path: Path) -> None:
+    from bot.content.reading import Collector, read_yaml
+
+    path = tmp_path / "a.yml"
+    path.write_text("steps: [{id: start, text: Hello}]\n")
+    read_yaml(path, Collector("a.yml"))["steps"][0]["text"] = "changed by a caller"
+    assert read_yaml(path, Collector("a.yml")) == {"steps": [{"id": "start", "text": "Hello"}]}
+    path.write_text("steps: [{id: start\n")
+    for _ in range(2):
+        collector = Collector("a.yml")
+        assert read_yaml(path, collector) is None
+        assert [f.message for f in collector.findings] == [collector.findings[0].message]
+        assert "not valid YAML" in collector.findings[0].message

@@ -20,10 +20,20 @@ from pypdf import PdfReader
 from selenium.webdriver.common.keys import Keys
 
 from bot.training import MODEL_PATH
-from tests.browser_support import BrowserUnavailable, make_driver, screenshot
+from tests.browser_support import (
+    BrowserUnavailable,
+    choose,
+    element,
+    js,
+    make_driver,
+    messages,
+    open_widget,
+    run_axe,
+    screenshot,
+    wait,
+)
 from tests.smtp_support import Inbox, smtp_server
 from tests.stack_support import ports, running_stack
-from tests.test_widget_browser import axe_script, choose, element, js, messages, open_widget, run_axe, wait  # noqa: F401
 
 pytestmark = [
     pytest.mark.stack,

@@ -24,13 +24,12 @@ from bot.handoff.form import CONSENT_ACTION
 from bot.handoff.parent_notes import parent_notes_section, with_parent_notes
 from bot.handoff.submit import Submission, submit
 from bot.storage.crypto import Cipher, generate_key
-from bot.storage.migrate import upgrade
 from bot.storage.models import AuditLog
 from bot.storage.repository import ReferralStore, SpoolDirectory, make_engine
 from bot.web.app import create_app
-from tests.helpers import save
+from tests.helpers import migrated_sqlite, save
 from tests.smtp_support import Inbox, smtp_server
-from tests.test_staff_web import HOSTILE, REF, Staff, staff  # noqa: F401 (the staff fixture)
+from tests.staff_support import HOSTILE, REF, Staff
 
 SENDER = "0b6c9d3e-5f7a-4b1c-9d2e-3f4a5b6c7d8e"
 SECRET = "Kestrelwood van by the chip shop"
@@ -78,8 +77,7 @@ def inbox() -> Iterator[Inbox]:
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReferralStore:
-    url = f"sqlite:///{tmp_path / 'notes.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "notes.db")
     key = generate_key()
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DATA_ENCRYPTION_KEYS", key)
@@ -313,7 +311,7 @@ def add_notes(store: ReferralStore) -> None:
     assert store.update_summary(f"{0:064x}", lambda s: with_parent_notes(s, section), actor="parent", action="parent_notes_added")
 
 
-async def test_staff_see_the_parents_notes_escaped_on_the_referral_page_and_in_the_csv(staff: Staff) -> None:  # noqa: F811
+async def test_staff_see_the_parents_notes_escaped_on_the_referral_page_and_in_the_csv(staff: Staff) -> None:
     save(staff.store, 0)
     add_notes(staff.store)
     token = await staff.sign_in()

@@ -115,6 +115,7 @@ def test_every_bad_value_is_listed_at_once_each_with_what_is_allowed(clean_envir
         ("DATA_ENCRYPTION_KEYS", f"{generate_key()},{SECRET}"),
         ("DATABASE_URL", f"postgresql://parent_support:{SECRET}@db:not-a-port/parent_support"),
     ],
+    ids=["STAFF_SESSION_KEY", "DATA_ENCRYPTION_KEYS", "DATABASE_URL"],  # the same names in every process (a key is random)
 )
 def test_a_bad_secret_is_named_but_never_shown(clean_environment: pytest.MonkeyPatch, name: str, value: str) -> None:
     clean_environment.setenv(name, value)

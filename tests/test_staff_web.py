@@ -10,100 +10,22 @@ import json
 import re
 import statistics
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import FormData
-from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.accounts.staff import Passwords, add_account
 from bot.config import load_settings
-from bot.storage.crypto import Cipher, generate_key
-from bot.storage.migrate import upgrade
 from bot.storage.models import AuditLog, LoginThrottle
-from bot.storage.repository import ReferralStore, make_engine
-from bot.storage.staff_repository import StaffRepository
 from bot.web.app import create_app
-from bot.web.staff import STAFF, StaffContext
 from bot.web.staff.present import UK
-from tests.helpers import NOW, Clock, save
+from tests.helpers import NOW, save
+from tests.staff_support import HOSTILE, PASSWORD, REF, Staff, token_in
 
-PASSWORD = "a long enough password"
-HOSTILE = "<script>alert(1)</script>"
-# Cheap settings so that many sign-ins stay fast; the production settings are argon2-cffi's defaults.
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-@dataclass
-class Staff:
-    client: TestClient
-    ctx: StaffContext
-    store: ReferralStore
-    clock: Clock
-
-    async def sign_in(self, username: str = "alice", password: str = PASSWORD) -> str:
-        """Sign in and return the session's CSRF token."""
-        response = await self.login(username, password)
-        assert response.status == 303, await response.text()
-        return await self.token()
-
-    async def login(self, username: str, password: str, **post: Any):  # type: ignore[no-untyped-def]
-        token = await self.login_token()
-        return await self.client.post(
-            "/staff/login",
-            data={"username": username, "password": password, "csrf_token": token},
-            allow_redirects=False,
-            **post,
-        )
-
-    async def login_token(self) -> str:
-        return token_in(await (await self.client.get("/staff/login")).text())
-
-    async def token(self) -> str:
-        return token_in(await (await self.client.get("/staff/")).text())
-
-    def audit(self, action: str) -> list[tuple[str, str | None, str | None]]:
-        with self.store.engine.connect() as connection:
-            rows = connection.execute(
-                select(AuditLog.actor, AuditLog.reference, AuditLog.detail)
-                .where(AuditLog.action == action)
-                .order_by(AuditLog.id)
-            )
-            return [tuple(row) for row in rows]
-
-
-def token_in(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-@pytest.fixture
-async def staff(aiohttp_client, tmp_path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Staff]:
-    monkeypatch.setenv("STAFF_SESSION_KEY", Fernet.generate_key().decode())
-    url = f"sqlite:///{tmp_path / 'staff.db'}"
-    upgrade(url)
-    app = create_app(load_settings())
-    ctx = app[STAFF]
-    clock = Clock(NOW)
-    ctx.clock = clock
-    ctx.passwords = Passwords(CHEAP_HASHER)
-    store = ReferralStore(make_engine(url), Cipher([generate_key()]), clock=clock)
-    ctx.repository = StaffRepository(store, clock=ctx.now)
-    add_account(ctx.repository.accounts, ctx.passwords, "alice", PASSWORD, "staff", actor="test")
-    add_account(ctx.repository.accounts, ctx.passwords, "root", PASSWORD, "admin", actor="test")
-    client = await aiohttp_client(app)
-    yield Staff(client, ctx, store, clock)
-
-
-REF = "ACDE-AAGH"  # the reference of save(store, 0) (tests/helpers.py)
 PAGES = ["/staff/", f"/staff/referrals/{REF}", "/staff/overview", "/staff/audit"]
 APIS = ["/staff/api/queue"]
 FORMS = {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +34,24 @@ class Collector:
         return str(value).strip()
 
 
+MAX_KEPT_CHARS = 1_000_000  # an oversized file is parsed every time rather than held in memory
+
+
+@lru_cache(maxsize=512)
+def _parsed(text: str) -> Any:
+    """PyYAML's safe parse of `text`, kept: a reload parses only the files that changed (PyYAML's pure-Python
+    parser takes about half a second for the shipped content; every web app and store loads it)."""
+    return yaml.safe_load(text)
+
+
 def read_yaml(path: Path, collector: Collector) -> Any:
-    """The file's data, or None with the problem (and its line, where known) in the collector."""
+    """The file's data (a fresh copy, the caller's to change), or None with the problem in the collector.
+
+    Invalid YAML is never kept, so its problem (and line, where known) is found again on every read.
+    """
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        return copy.deepcopy(_parsed(text)) if len(text) <= MAX_KEPT_CHARS else yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}" if mark else ""

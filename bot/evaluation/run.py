@@ -259,12 +259,17 @@ def quiet_rasa() -> None:
     configure_structlog(logging.WARNING)
 
 
+# A smoke run only proves the command works end to end (tests/test_evaluation.py): three examples an intent
+# keep it to seconds; six took half a minute of the fast test loop.
+SMOKE_PER_INTENT = 3
+
+
 def evaluate(names: list[str], *, smoke: bool = False) -> list[PipelineResult]:
     os.chdir(PROJECT_ROOT)  # the safety net finds its lexicon relative to the project
     quiet_rasa()
     examples = training_examples()
     if smoke:
-        examples = first_per_intent(examples, 6)
+        examples = first_per_intent(examples, SMOKE_PER_INTENT)
     try:
         behaviours = behaviour_examples()
     except FileNotFoundError:
