@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Update
 
 from bot.storage.models import InsightCount, InsightSeen
 
@@ -70,17 +71,7 @@ class InsightStore:
                     if event in ONCE_PER_CONVERSATION:
                         session.add(InsightSeen(key=self._seen_key(conversation, topic, step, event, day), day=day))
                         session.flush()
-                    changed = session.execute(
-                        update(InsightCount)
-                        .where(
-                            InsightCount.day == day,
-                            InsightCount.topic == topic,
-                            InsightCount.step == step,
-                            InsightCount.event == event,
-                        )
-                        .values(count=InsightCount.count + 1)
-                        .execution_options(synchronize_session=False)
-                    ).rowcount
+                    changed = session.execute(_one_more(day, topic, step, event)).rowcount
                     if not changed:
                         session.add(InsightCount(day=day, topic=topic, step=step, event=event, count=1))
                         session.flush()
@@ -98,18 +89,7 @@ class InsightStore:
 
     def _increment(self, day: date, topic: str, step: str, event: str) -> bool:
         with self._session() as session, session.begin():
-            return bool(
-                session.execute(
-                    update(InsightCount)
-                    .where(
-                        InsightCount.day == day,
-                        InsightCount.topic == topic,
-                        InsightCount.step == step,
-                        InsightCount.event == event,
-                    )
-                    .values(count=InsightCount.count + 1)
-                ).rowcount
-            )
+            return bool(session.execute(_one_more(day, topic, step, event)).rowcount)
 
     def forget_seen_before(self, day: date) -> int:
         """The de-duplication hashes are only needed for their own day."""
@@ -168,3 +148,18 @@ class InsightRecorder:
             except Exception as exc:  # counting must never break the conversation
                 log.warning("insight count not recorded: %s", type(exc).__name__)
                 return
+
+
+def _one_more(day: date, topic: str, step: str, event: str) -> Update:
+    """Add one to an existing day's count (no row yet: nothing changes, and the caller adds it)."""
+    return (
+        update(InsightCount)
+        .where(
+            InsightCount.day == day,
+            InsightCount.topic == topic,
+            InsightCount.step == step,
+            InsightCount.event == event,
+        )
+        .values(count=InsightCount.count + 1)
+        .execution_options(synchronize_session=False)
+    )
