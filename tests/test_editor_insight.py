@@ -114,3 +114,37 @@ def test_a_database_problem_never_reaches_the_conversation(tmp_path: Path, monke
     parent = Parent("p")
     parent.open("missing")
     assert parent.slots["current_topic"] == "missing"
+
+
+def test_a_referral_sent_through_the_real_action_counts_one_hand_off_for_each_topic_looked_at(
+    store: InsightStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import actions.referral as referral_actions
+    from bot.storage.crypto import Cipher, generate_key
+    from bot.storage.repository import ReferralStore
+    from tests.helpers import ALL_ANSWERED
+
+    key = generate_key()
+    monkeypatch.setenv("DATA_ENCRYPTION_KEYS", key)
+    monkeypatch.setenv("REFERRAL_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setenv("STAFF_WEBHOOK_URL", "")
+    referrals = ReferralStore(store.engine, Cipher([key]))
+    monkeypatch.setattr(referral_actions, "referral_store", lambda: referrals)
+    monkeypatch.setattr(referral_actions, "INSIGHT", project_actions.INSIGHT)
+    consented = [
+        {"event": "action", "name": "action_referral_consent", "timestamp": 1_790_000_000.0},
+        {"event": "user", "text": "/affirm", "parse_data": {"intent": {"name": "affirm"}}, "timestamp": 1_790_000_010.0},
+    ]
+    slots = {**ALL_ANSWERED, "topics_viewed": ["criminal", "missing"]}
+    latest = {"intent": {"name": "affirm", "confidence": 1.0}, "entities": [], "text": "/affirm"}
+    domain = {"forms": {"referral_form": {"required_slots": list(referral_actions.form.FORM_FIELDS)}}}
+    for sender in ("parent-a", "parent-a", "parent-b"):  # parent-a sends twice: one hand-off still
+        dispatcher = CollectingDispatcher()
+        tracker = Tracker(sender, dict(slots), latest, consented, False, None, {"name": None}, "action_listen")
+        asyncio.run(referral_actions.ActionReferralSubmit().run(dispatcher, tracker, domain))
+        assert "-" in dispatcher.messages[0]["text"]  # the parent got a reference
+
+    today = datetime.now(timezone.utc).date()
+    counts = store.topics(today, today)
+    assert (counts["criminal"].handoff, counts["missing"].handoff) == (2, 2)
+    assert "grooming" not in counts
