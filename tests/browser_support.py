@@ -221,3 +221,18 @@ def run_axe(driver, axe_source: str, name: str) -> list[dict]:
     AXE_REPORTS.mkdir(parents=True, exist_ok=True)
     (AXE_REPORTS / f"{name}.json").write_text(json.dumps(result, indent=2))
     return result["violations"]
+
+
+def axe_core() -> str:
+    """axe-core from the npm registry, installed once into the git-ignored .cache/axe (BrowserUnavailable if npm cannot)."""
+    path = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.exists():
+        command = ["npm", "install", "--prefix", str(AXE_DIR), f"axe-core@{AXE_VERSION}"]
+        command += ["--no-audit", "--no-fund", "--ignore-scripts", "--no-save"]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise BrowserUnavailable(f"npm could not run to install axe-core: {exc}") from exc
+        if result.returncode != 0 or not path.exists():
+            raise BrowserUnavailable(f"npm install axe-core@{AXE_VERSION} failed: {result.stderr.strip()[-300:]}")
+    return path.read_text(encoding="utf-8")
