@@ -147,8 +147,6 @@ def _scan(message: str, lexicon: Lexicon, *, negated: bool) -> list[Detection]:
     found: list[Detection] = []
     for safety_type in lexicon.types:
         haystack = unquoted if safety_type.ignore_quoted else text
-        if not negated and safety_type.settled(haystack):
-            continue  # told as over: the model and the topic answer it (a doubt still gets the check question)
         for pattern in safety_type.patterns:
             match = next(
                 (
@@ -159,7 +157,10 @@ def _scan(message: str, lexicon: Lexicon, *, negated: bool) -> list[Detection]:
                 None,
             )
             if match:
-                found.append(Detection(safety_type.name, safety_type.intent, pattern.pattern, match.group(0)))
+                # Told as over: the model and the topic answer it (a doubt still gets the check question).
+                # Looked at only once a pattern matches, so an ordinary message costs no extra scan.
+                if negated or not safety_type.settled(haystack):
+                    found.append(Detection(safety_type.name, safety_type.intent, pattern.pattern, match.group(0)))
                 break
     return found
 
