@@ -140,6 +140,28 @@ def _base_url(text: str) -> str:
     return _web_url(text).rstrip("/")
 
 
+def _base_urls(text: str) -> tuple[str, ...]:
+    urls = tuple(_base_url(part.strip()) for part in text.split(",") if part.strip())
+    if len(set(urls)) != len(urls):
+        raise ValueError("names the same address twice")
+    return urls
+
+
+def _lock_store_url(text: str) -> str:
+    allowed = "must be a Redis address, such as redis://127.0.0.1:6379/1 or redis://:password@host:6379/1"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise ValueError(allowed) from None
+    database = parts.path.lstrip("/")
+    if parts.scheme != "redis" or not parts.hostname or (database and not database.isdigit()):
+        raise ValueError(allowed)
+    if parts.query or parts.fragment or any(ch.isspace() for ch in text):
+        raise ValueError(allowed)
+    return text
+
+
 def _rate(text: str) -> str:
     from limits import parse_many
 
@@ -249,6 +271,15 @@ class Settings(BaseSettings):
     rasa_token: SecretStr = _setting("", _text, secret=True, generate=_generated_token)
     rasa_url: str = _setting("http://localhost:5005", _base_url)
     rasa_host: str = _setting("127.0.0.1", _host)
+    # Several Rasa replicas: the web service relays each conversation to one of these, chosen by a stable
+    # hash of its id, and to the next when that one does not answer (bot/web/relay.py). Empty: RASA_URL alone.
+    rasa_urls: tuple[str, ...] = _setting((), _base_urls)
+    # Rasa's lock store (one turn of a conversation at a time): empty is in memory, for one Rasa server;
+    # several replicas share Redis (redis://host:6379/1).
+    lock_store_url: SecretStr = _setting("", _lock_store_url, secret=True)  # may hold a password
+    # What `make run` starts on this machine: Rasa replicas (each with its own action server) and web services.
+    rasa_replicas: int = _setting(1, _whole(1, 16))
+    web_replicas: int = _setting(1, _whole(1, 16))
     action_host: str = _setting("127.0.0.1", _host)
     action_port: int = _setting(5055, _whole(1, 65535))
     action_server_secret: SecretStr = _setting("", _text, secret=True, generate=_generated_token)
@@ -342,6 +373,11 @@ class Settings(BaseSettings):
         parts = urlsplit(self.rasa_url)
         return parts.port or _DEFAULT_PORTS[parts.scheme]
 
+    @property
+    def rasa_replica_urls(self) -> tuple[str, ...]:
+        """The Rasa servers the web service relays to: RASA_URLS, or RASA_URL alone."""
+        return self.rasa_urls or (self.rasa_url,)
+
     def as_environment(self) -> dict[str, str]:
         """Every setting that has a value, as environment text: what a child process (and endpoints.yml) reads.
 
@@ -356,6 +392,8 @@ class Settings(BaseSettings):
                 value = "true" if value else "false"
             elif isinstance(value, frozenset):
                 value = ",".join(sorted(value))
+            elif isinstance(value, tuple):
+                value = ",".join(value)
             if value is not None and str(value):
                 environment[name.upper()] = str(value)
         return environment

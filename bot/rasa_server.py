@@ -33,6 +33,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import jsonschema
 import rasa.core.run
@@ -157,12 +158,30 @@ def with_token_from_environment(argv: list[str]) -> list[str]:
     return argv
 
 
+def lock_store_environment(url: str) -> dict[str, str]:
+    """What endpoints.yml's lock store reads: in memory for an empty LOCK_STORE_URL, else Rasa's Redis lock store."""
+    if not url:
+        return {"LOCK_STORE_TYPE": "in_memory", "LOCK_STORE_HOST": "", "LOCK_STORE_PORT": "6379", "LOCK_STORE_DB": "1",
+                "LOCK_STORE_PASSWORD": ""}
+    parts = urlsplit(url)
+    return {
+        "LOCK_STORE_TYPE": "redis",
+        "LOCK_STORE_HOST": parts.hostname or "",
+        "LOCK_STORE_PORT": str(parts.port or 6379),
+        "LOCK_STORE_DB": parts.path.lstrip("/") or "1",
+        "LOCK_STORE_PASSWORD": unquote(parts.password or ""),
+    }
+
+
 def main() -> None:
     from bot.config import settings_or_exit
     from bot.storage.config import database_url
 
-    # endpoints.yml reads ACTION_SERVER_URL, ACTION_SERVER_SECRET and DATABASE_URL from the environment.
-    for name, value in {**settings_or_exit().as_environment(), "DATABASE_URL": database_url()}.items():
+    # endpoints.yml reads ACTION_SERVER_URL, ACTION_SERVER_SECRET, DATABASE_URL and the LOCK_STORE_* names
+    # from the environment.
+    settings = settings_or_exit()
+    derived = {"DATABASE_URL": database_url(), **lock_store_environment(settings.lock_store_url.get_secret_value())}
+    for name, value in {**settings.as_environment(), **derived}.items():
         os.environ.setdefault(name, value)
     install()
     from rasa.__main__ import main as rasa_main

@@ -64,13 +64,16 @@ class FakeRepo:
         self.calls.append(name)
         self.threads.add(threading.get_ident())
 
-    def due_notifications(self, now: datetime, limit: int = 20) -> list[Item]:
+    def claim_due_notifications(self, now: datetime, lease: timedelta, limit: int = 20) -> list[Item]:
         self._record("due")
         if self.broken_reads:
             self.broken_reads -= 1
             raise RuntimeError(f"database unavailable while reading {MARKER}")
         due = [i for i in self.items.values() if i.delivered_at is None and i.next_attempt_at <= now]
-        return [replace(i, payload=dict(i.payload)) for i in sorted(due, key=lambda i: i.id)][:limit]
+        claimed = [replace(i, payload=dict(i.payload)) for i in sorted(due, key=lambda i: i.id)][:limit]
+        for item in claimed:
+            self.items[item.id].next_attempt_at = now + lease
+        return claimed
 
     def mark_delivered(self, item_id: int, at: datetime) -> None:
         self._record("delivered")

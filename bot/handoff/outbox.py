@@ -38,7 +38,7 @@ class OutboxItem(Protocol):
 
 
 class OutboxRepository(Protocol):
-    def due_notifications(self, now: datetime, limit: int = 20) -> list[OutboxItem]: ...
+    def claim_due_notifications(self, now: datetime, lease: timedelta, limit: int = 20) -> list[OutboxItem]: ...
 
     def mark_delivered(self, item_id: int, at: datetime) -> None: ...
 
@@ -125,7 +125,9 @@ async def deliver_due(
         return DeliveryReport(delivered=0, failed=0)
     fixed_now = now
     now = now or datetime.now(timezone.utc)
-    items = await asyncio.to_thread(repo.due_notifications, now, limit)
+    # Long enough to try every claimed item once; a worker that dies leaves them to the others after it.
+    lease = timedelta(seconds=limit * settings.timeout_seconds + 30)
+    items = await asyncio.to_thread(repo.claim_due_notifications, now, lease, limit)
     delivered = failed = 0
     for item in items:
         error = await _post(item, session, settings)

@@ -6,6 +6,8 @@ rows carry references and counts only, never anything the parent said.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -395,6 +397,35 @@ class ReferralStore:
                 for row in session.execute(query).scalars()
             ]
 
+    def claim_due_notifications(self, now: datetime, lease: timedelta, limit: int = 20) -> list[OutboxItem]:
+        """Due notifications, each taken for this worker alone for `lease`: several web services deliver each once.
+
+        A claimed row's next attempt is moved to `now + lease`, so the other workers pass it by; if this
+        worker dies before marking it, it falls due again when the lease ends. PostgreSQL skips rows another
+        worker has locked (`FOR UPDATE SKIP LOCKED`); the move is also made only where the row is still as
+        it was read, which keeps SQLite (no row locks) to one worker per row as well.
+        """
+        _require_aware("now", now)
+        query = (
+            select(Outbox)
+            .where(Outbox.delivered_at.is_(None), Outbox.next_attempt_at <= now)
+            .order_by(Outbox.next_attempt_at, Outbox.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = []
+        with self._session() as session, session.begin():
+            for row in session.execute(query).scalars().all():
+                taken = session.execute(
+                    update(Outbox)
+                    .where(Outbox.id == row.id, Outbox.delivered_at.is_(None), Outbox.next_attempt_at == row.next_attempt_at)
+                    .values(next_attempt_at=now + lease)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if taken:
+                    claimed.append(OutboxItem(row.id, row.referral_id, row.kind, json.loads(row.payload_json), row.attempts))
+        return claimed
+
     def mark_delivered(self, item_id: int, at: datetime) -> None:
         """A no-op if the row is gone (its referral was erased or purged meanwhile)."""
         _require_aware("at", at)
@@ -474,6 +505,30 @@ class SpoolDirectory:
         Returns how many were saved (or found already saved). Unreadable files stay, with a log line;
         a database error stops the drain and is raised, leaving the rest for next time.
         """
+        with self._drain_lock() as mine:
+            return self._drain(store) if mine else 0
+
+    @contextlib.contextmanager
+    def _drain_lock(self) -> Iterator[bool]:
+        """One drain at a time for this folder, across processes (web services on one machine share it).
+
+        Yields False where another process is draining now: it will save the files, so this one leaves them.
+        """
+        if not self.path.is_dir():
+            yield True
+            return
+        descriptor = os.open(self.path / ".drain.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(descriptor)  # closing releases the lock
+
+    def _drain(self, store: ReferralStore) -> int:
         drained = 0
         for path in self.pending():
             try:

@@ -18,6 +18,7 @@ from bot.web.chat_input import ChatInputError, clean_bot_messages, parse_chat_in
 from bot.web.client import address_group, came_over_tls, client_address
 from bot.web.notes import setup_notes
 from bot.web.rate_limits import ChatRateLimits, RateLimitSettings
+from bot.web.relay import NoReplicaAnswered, RasaReplicas, ReplicaHttpError, relay
 from bot.web.staff import setup_staff
 from bot.web.widget import setup_widget
 from bot.web.widget.cors import origin_may_post
@@ -31,6 +32,7 @@ SETTINGS = web.AppKey("settings", Settings)
 CONTENT = web.AppKey("content", ContentStore)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 RATE_LIMITS = web.AppKey("rate_limits", ChatRateLimits)
+REPLICAS = web.AppKey("replicas", RasaReplicas)
 HSTS = "max-age=31536000; includeSubDomains"
 SERVER_NAME = "parent-support"  # aiohttp would announce its version and Python's
 
@@ -105,18 +107,18 @@ async def chat(request: web.Request) -> web.Response:
         )
         response.headers["Retry-After"] = str(wait)
         return response
-    url = f"{settings.rasa_url}/webhooks/rest/webhook"
     try:
-        async with request.app[HTTP].post(
-            url,
+        relayed = await relay(
+            request.app[HTTP],
+            request.app[REPLICAS],
+            chat_input.sender,
+            "POST",
+            "/webhooks/rest/webhook",
             json={"sender": chat_input.sender, "message": chat_input.message},
-            timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_seconds),
-        ) as upstream:
-            if upstream.status != 200:
-                raise aiohttp.ClientResponseError(upstream.request_info, (), status=upstream.status)
-            raw = await upstream.json(content_type=None)
-    # asyncio.TimeoutError is not the built-in TimeoutError before Python 3.11.
-    except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, json.JSONDecodeError) as exc:
+            timeout=settings.rasa_timeout_seconds,
+        )
+        raw = relayed.body
+    except (NoReplicaAnswered, ReplicaHttpError, aiohttp.ClientError, json.JSONDecodeError) as exc:
         log.warning("assistant unreachable: %s", type(exc).__name__)
         return _error(
             503,
@@ -131,15 +133,18 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def assistant_status(request: web.Request) -> web.Response:
-    """Whether the Rasa server answers: the widget polls this to reconnect without re-sending a message."""
+    """Whether any Rasa replica answers: the widget polls this to reconnect without re-sending a message."""
     settings = request.app[SETTINGS]
-    try:
-        async with request.app[HTTP].get(
-            f"{settings.rasa_url}/", timeout=aiohttp.ClientTimeout(total=min(3.0, settings.rasa_timeout_seconds))
-        ) as upstream:
-            up = upstream.status == 200
-    except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError):
-        up = False
+    timeout = aiohttp.ClientTimeout(total=min(3.0, settings.rasa_timeout_seconds))
+
+    async def answers(url: str) -> bool:
+        try:
+            async with request.app[HTTP].get(f"{url}/", timeout=timeout) as upstream:
+                return upstream.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError):
+            return False
+
+    up = any(await asyncio.gather(*(answers(url) for url in request.app[REPLICAS].urls)))
     if up:
         return web.json_response({"assistant": "ok"})
     return _error(503, "The assistant is not answering yet.", assistant="unreachable")
@@ -158,6 +163,7 @@ def create_app(settings: Settings) -> web.Application:
     app[RATE_LIMITS] = ChatRateLimits(
         RateLimitSettings(settings.chat_rate_per_address, settings.chat_rate_per_conversation, settings.rate_limit_storage)
     )
+    app[REPLICAS] = RasaReplicas(settings.rasa_replica_urls)
     app[CONTENT] = ContentStore(settings.content_dir)
     app.cleanup_ctx.append(_http_session)
     app.router.add_post("/api/chat", chat)

@@ -16,6 +16,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
@@ -36,6 +37,7 @@ from bot.notes.printable import render_page
 from bot.storage.repository import ReferralStore, StorageUnavailable
 from bot.web.client import address_group, client_address
 from bot.web.rate_limits import ChatRateLimits, RateLimitSettings
+from bot.web.relay import NoReplicaAnswered, RasaReplicas, ReplicaHttpError, relay
 from bot.web.widget.cors import origin_may_post, preflight
 from bot.web.widget.notes_config import NOTES_FEATURES
 
@@ -114,6 +116,7 @@ class NotesService:
         self.limits = limits
         self.mail = mail
         self.store: ReferralStore | None = None
+        self.replicas = RasaReplicas(settings.rasa_replica_urls)
         # One PDF at a time: a PDF is seconds of CPU at the size cap, so many at once would starve the chat.
         self.pdf_slot = asyncio.Semaphore(1)
         self.pdf_queue_seconds = PDF_QUEUE_SECONDS
@@ -237,20 +240,23 @@ class NotesService:
 
     async def _referral_started(self, sender: str) -> datetime | None:
         """When this conversation's latest self-referral began (its consent step), from the Rasa server."""
-        url = f"{self.settings.rasa_url}/conversations/{sender}/tracker"
         http = request_session()
         try:
-            async with http.get(
-                url,
+            relayed = await relay(
+                http,
+                self.replicas,
+                sender,
+                "GET",
+                f"/conversations/{quote(sender, safe='')}/tracker",
                 params={"include_events": "ALL", "token": self.settings.rasa_token.get_secret_value()},
-                timeout=aiohttp.ClientTimeout(total=self.settings.rasa_timeout_seconds),
-            ) as upstream:
-                if upstream.status != 200:
-                    if upstream.status != 404:
-                        log.warning("the Rasa server answered %s for a conversation's tracker", upstream.status)
-                    return None
-                tracker = await upstream.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, json.JSONDecodeError) as exc:
+                timeout=self.settings.rasa_timeout_seconds,
+            )
+            tracker = relayed.body
+        except ReplicaHttpError as exc:
+            if exc.status != 404:
+                log.warning("the Rasa server answered %s for a conversation's tracker", exc.status)
+            return None
+        except (NoReplicaAnswered, aiohttp.ClientError, json.JSONDecodeError) as exc:
             log.warning("the conversation could not be read for the parent's notes: %s", type(exc).__name__)
             raise Refused(_error(503, "Sorry, the assistant is not answering right now. Your notes are still here.")) from None
         finally:
