@@ -1,4 +1,8 @@
-"""Start the Rasa server, the action server and the web service together; Ctrl-C stops all three."""
+"""Start the Rasa servers (each with its own action server) and the web services, and keep them running.
+
+RASA_REPLICAS and WEB_REPLICAS say how many of each (one by default). A process that stops is started
+again by the supervisor, with a growing wait; Ctrl-C or SIGTERM stops everything.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.config import PROJECT_ROOT, Settings, get_settings
 from bot.storage.config import database_url
@@ -29,48 +36,94 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
 
+def _numbered(name: str, index: int, count: int) -> str:
+    """"Rasa server" alone, or "Rasa server 2" where there are several."""
+    return f"{name} {index + 1}" if count > 1 else name
+
+
+def _with_port(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{parts.hostname}:{port}"))
+
+
+def rasa_replica_urls(settings: Settings) -> list[str]:
+    """Where this machine's Rasa replicas listen: RASA_URL's port, then the ports after it."""
+    return [_with_port(settings.rasa_url, settings.rasa_port + index) for index in range(settings.rasa_replicas)]
+
+
+def check_replicas(settings: Settings) -> None:
+    """Refuse replica counts whose shared state would live in one process's memory."""
+    if settings.rasa_replicas > 1 and not settings.lock_store_url.get_secret_value():
+        raise SystemExit(
+            f"RASA_REPLICAS is {settings.rasa_replicas}, but LOCK_STORE_URL is empty: several Rasa servers need a shared "
+            "lock store (Redis, e.g. redis://127.0.0.1:6379/1), or two of them could answer one conversation at once."
+        )
+    if settings.web_replicas > 1 and settings.rate_limit_storage.startswith("async+memory"):
+        raise SystemExit(
+            f"WEB_REPLICAS is {settings.web_replicas}, but RATE_LIMIT_STORAGE is in memory: each web service would keep "
+            "its own counts. Point it at Redis (async+redis://127.0.0.1:6379/2)."
+        )
+
+
 def services(settings: Settings) -> list[Service]:
-    rasa_port = str(settings.rasa_port)
+    """Every process to start, in order: each Rasa replica after its own action server, then the web services."""
     python = sys.executable
-    listed = [
-        Service(
-            "action server",
-            [python, "-m", "bot.action_server"],  # rasa-sdk's executor; loopback, shared secret (bot/action_server.py)
-            f"http://{settings.action_host}:{settings.action_port}/health",
-            f"http://{settings.action_host}:{settings.action_port} (Rasa server only: shared secret)",
-        ),
-        Service(
-            "Rasa server",
-            [
-                python,
-                "-m",
-                "bot.rasa_server",  # Rasa's own command line, with the project's adjustments
-                "run",
-                "--model",
-                str(MODEL_PATH),
-                "--interface",
-                settings.rasa_host,
-                "--port",
-                rasa_port,
-                "--enable-api",  # the token comes from RASA_TOKEN in the environment, never the command line
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                "endpoints.yml",
-            ],
-            f"http://{settings.rasa_host}:{rasa_port}/",
-            f"http://{settings.rasa_host}:{rasa_port} (web service only: REST channel, HTTP API behind RASA_TOKEN)",
-        ),
-        Service(
-            "web service",
-            [python, "-m", "bot", "web"],
-            f"http://localhost:{settings.web_port}/healthz",
-            f"http://localhost:{settings.web_port}",
-        ),
-    ]
+    replicas, webs = settings.rasa_replicas, settings.web_replicas
     environment = _environment(settings)
+    listed: list[Service] = []
+    rasa_urls = rasa_replica_urls(settings)
+    for index in range(replicas):
+        action_port = settings.action_port + index
+        rasa_port = str(settings.rasa_port + index)
+        action_url = f"http://{settings.action_host}:{action_port}"
+        listed.append(
+            Service(
+                _numbered("action server", index, replicas),
+                [python, "-m", "bot.action_server"],  # rasa-sdk's executor; loopback, shared secret (bot/action_server.py)
+                f"{action_url}/health",
+                f"{action_url} (Rasa server only: shared secret)",
+                {**environment, "ACTION_PORT": str(action_port)},
+            )
+        )
+        listed.append(
+            Service(
+                _numbered("Rasa server", index, replicas),
+                [
+                    python,
+                    "-m",
+                    "bot.rasa_server",  # Rasa's own command line, with the project's adjustments
+                    "run",
+                    "--model",
+                    str(MODEL_PATH),
+                    "--interface",
+                    settings.rasa_host,
+                    "--port",
+                    rasa_port,
+                    "--enable-api",  # the token comes from RASA_TOKEN in the environment, never the command line
+                    "--credentials",
+                    "credentials.yml",
+                    "--endpoints",
+                    "endpoints.yml",
+                ],
+                f"http://{settings.rasa_host}:{rasa_port}/",
+                f"http://{settings.rasa_host}:{rasa_port} (web services only: REST channel, HTTP API behind RASA_TOKEN)",
+                {**environment, "ACTION_SERVER_URL": f"{action_url}/webhook"} if replicas > 1 else environment,
+            )
+        )
+    # The web services relay to this machine's replicas, unless RASA_URLS names others (one Rasa server here).
+    relay_to = ",".join(rasa_urls) if replicas > 1 or not settings.rasa_urls else ",".join(settings.rasa_urls)
+    for index in range(webs):
+        web_port = settings.web_port + index
+        listed.append(
+            Service(
+                _numbered("web service", index, webs),
+                [python, "-m", "bot", "web"],
+                f"http://localhost:{web_port}/healthz",
+                f"http://localhost:{web_port}",
+                {**environment, "WEB_PORT": str(web_port), "RASA_URLS": relay_to},
+            )
+        )
     for service in listed:
-        service.environment = environment
         service.log_dir = settings.service_log_dir
     return listed
 
@@ -153,6 +206,7 @@ def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) 
         raise SystemExit("ACTION_SERVER_SECRET is empty in .env: run `make setup` to generate one.")
     if not MODEL_PATH.exists():
         raise SystemExit(f"No trained model at {MODEL_PATH}. Run `make train` first.")
+    check_replicas(settings)
     upgrade(database_url(settings))  # the schema is current before anything writes to it
     started: list[Service] = []
     try:
@@ -173,18 +227,101 @@ def restart(service: Service, startup_timeout: float = 180.0) -> None:
     _wait_until_up([service], startup_timeout)
 
 
+def _how_it_ended(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+@dataclass
+class _Watch:
+    """What the supervisor knows of one service between its checks."""
+
+    failures: int = 0  # stops in a row without a stable run between them
+    started_at: float = 0.0
+    stopped_at: float | None = None
+    start_again_at: float | None = None
+    coming_back: bool = False
+
+
+class Supervisor:
+    """Starts a service again when it stops, waiting longer after each stop in a row (1 s, 2 s, 4 s ... 60 s).
+
+    A service that then stays up for `stable_after` seconds starts the count again. Everything it does is
+    said through `say` (the terminal for `make run`). `check()` is one look at every service; `watch()` loops.
+    """
+
+    def __init__(
+        self,
+        running: list[Service],
+        *,
+        first_wait: float = 1.0,
+        longest_wait: float = 60.0,
+        stable_after: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        is_up: Callable[[str], bool] | None = None,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        self.running = running
+        self.first_wait, self.longest_wait, self.stable_after = first_wait, longest_wait, stable_after
+        self._clock = clock
+        self._is_up = is_up or _is_up
+        self._say = say or (lambda line: print(line, file=sys.stderr, flush=True))
+        now = clock()
+        self._watch = {id(service): _Watch(started_at=now) for service in running}
+        self.restarts = 0
+
+    def wait_after(self, failures: int) -> float:
+        return min(self.longest_wait, self.first_wait * 2 ** max(0, failures - 1))
+
+    def check(self) -> None:
+        now = self._clock()
+        for service in self.running:
+            watch = self._watch[id(service)]
+            if watch.start_again_at is None and service.process and service.process.poll() is not None:
+                if now - watch.started_at >= self.stable_after:
+                    watch.failures = 0
+                watch.failures += 1
+                wait = self.wait_after(watch.failures)
+                watch.stopped_at = watch.stopped_at if watch.coming_back else now
+                watch.start_again_at = now + wait
+                watch.coming_back = False
+                self._say(
+                    f"The {service.name} stopped ({_how_it_ended(service.process.returncode)}); "
+                    f"starting it again in {wait:g} s."
+                )
+            elif watch.start_again_at is not None and now >= watch.start_again_at:
+                _launch(service)
+                self.restarts += 1
+                watch.start_again_at, watch.started_at, watch.coming_back = None, now, True
+            elif watch.coming_back and self._is_up(service.health_url):
+                watch.coming_back = False
+                down = now - (watch.stopped_at or now)
+                self._say(f"The {service.name} is answering again, {down:.1f} s after it stopped.")
+
+    def watch(self, stop: threading.Event, interval: float = 0.5) -> None:
+        """Check every `interval` seconds until `stop` is set."""
+        while not stop.wait(interval):
+            self.check()
+
+
 def run() -> int:
     began = time.monotonic()
     running = start_all()
     print(f"\nAll services are up after {time.monotonic() - began:.1f} s:")
     for service in running:
         print(f"  {service.name:<15} {service.address}")
-    print(f"\nChat with the assistant at {running[-1].address}/  (Ctrl-C stops everything)\n", flush=True)
+    web = next(s for s in running if s.name.startswith("web service"))
+    print(f"\nChat with the assistant at {web.address}/  (Ctrl-C stops everything)", flush=True)
+    print("A service that stops is started again, after a wait that grows if it keeps stopping.\n", flush=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())  # `kill` stops everything as Ctrl-C does
     try:
-        while all(s.process and s.process.poll() is None for s in running):
-            time.sleep(1)
-        print("A service stopped unexpectedly; stopping the others.", file=sys.stderr)
-        return 1
+        Supervisor(running).watch(stopping)
+        return 0
     except KeyboardInterrupt:
         print("\nStopping...")
         return 0
