@@ -179,8 +179,8 @@ def _rate_storage(text: str) -> str:
     from limits.storage import SCHEMES
 
     scheme = text.split("://", 1)[0] if "://" in text else ""
-    if not scheme.startswith("async+") or scheme not in SCHEMES:
-        raise ValueError("must be an async storage of the limits library: async+memory:// or async+redis://host:6379")
+    if scheme not in ("async+memory", "redis", "rediss") or scheme not in SCHEMES:
+        raise ValueError("must be async+memory:// (one web service) or a Redis address such as redis://127.0.0.1:6379/2")
     return text
 
 
@@ -291,7 +291,7 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = _setting(15.0, _seconds)
     chat_rate_per_address: str = _setting("240/minute", _rate)
     chat_rate_per_conversation: str = _setting("30/minute", _rate)
-    rate_limit_storage: str = _setting("async+memory://", _rate_storage)
+    rate_limit_storage: str = _setting("async+memory://", _rate_storage, secret=True)  # may hold a password
     web_head_timeout_seconds: float = _setting(10.0, _seconds)
     web_body_timeout_seconds: float = _setting(10.0, _seconds)
     web_keepalive_seconds: float = _setting(15.0, _seconds)

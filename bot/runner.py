@@ -61,7 +61,7 @@ def check_replicas(settings: Settings) -> None:
     if settings.web_replicas > 1 and settings.rate_limit_storage.startswith("async+memory"):
         raise SystemExit(
             f"WEB_REPLICAS is {settings.web_replicas}, but RATE_LIMIT_STORAGE is in memory: each web service would keep "
-            "its own counts. Point it at Redis (async+redis://127.0.0.1:6379/2)."
+            "its own counts. Point it at Redis (redis://127.0.0.1:6379/2)."
         )
 
 

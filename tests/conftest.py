@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from tests.staff_support import Staff
 
 SERVICES = PROJECT_ROOT / "scripts" / "test-services.sh"
+REDIS_SERVICE = PROJECT_ROOT / "scripts" / "test-redis.sh"
 PG_PORT = 55432
+REDIS_PORT = 56379
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,34 @@ def postgres() -> Iterator[Postgres]:
     yield server
     if started_here:
         subprocess.run([str(SERVICES), "stop"], capture_output=True, timeout=120, check=False)
+
+
+@dataclass(frozen=True)
+class Redis:
+    url: str | None
+    problem: str = ""
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Redis]:
+    """A real Redis server (scripts/test-redis.sh starts one from Debian's package); skipped where it cannot."""
+    url = os.environ.get("TEST_REDIS_URL", "").strip()
+    started_here = False
+    if not url:
+        already_running = _port_open(REDIS_PORT)
+        try:
+            result = subprocess.run([str(REDIS_SERVICE)], capture_output=True, text=True, timeout=900, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            pytest.skip(f"scripts/test-redis.sh could not run: {exc}")
+        lines = result.stdout.strip().splitlines()
+        if result.returncode != 0 or not lines or not lines[-1].startswith("TEST_REDIS_URL="):
+            error = result.stderr.strip().splitlines()[-1:] or [f"exit code {result.returncode}"]
+            pytest.skip(f"scripts/test-redis.sh failed: {error[0]}")
+        url = lines[-1].split("=", 1)[1]
+        started_here = not already_running
+    yield Redis(url)
+    if started_here:
+        subprocess.run([str(REDIS_SERVICE), "stop"], capture_output=True, timeout=120, check=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

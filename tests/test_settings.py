@@ -102,7 +102,7 @@ def test_every_bad_value_is_listed_at_once_each_with_what_is_allowed(clean_envir
     assert "http:// or https://" in by_name["RASA_URL"]
     assert "seconds above 0" in by_name["RASA_TIMEOUT_SECONDS"]
     assert "30/minute" in by_name["CHAT_RATE_PER_ADDRESS"]
-    assert "async+memory://" in by_name["RATE_LIMIT_STORAGE"]
+    assert "async+memory://" in by_name["RATE_LIMIT_STORAGE"] and "redis://" in by_name["RATE_LIMIT_STORAGE"]
     assert "one of: auto, always; given 'sometimes'" in by_name["STAFF_COOKIE_SECURE"]
     assert "1 or more" in by_name["STAFF_SESSION_IDLE_MINUTES"]
     assert "no scheme" in by_name["WEB_HOST"]

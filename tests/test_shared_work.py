@@ -139,3 +139,23 @@ def test_spooled_referrals_drained_by_several_services_at_once_are_saved_once(
             assert len(notifications) == 25
     finally:
         engine.dispose()
+
+
+@pytest.mark.redis
+async def test_two_web_services_count_one_conversations_messages_together_in_redis(redis_server) -> None:  # noqa: ANN001
+    import redis
+
+    from bot.web.rate_limits import ChatRateLimits, RateLimitSettings
+
+    database = 5
+
+    redis.Redis.from_url(f"{redis_server.url}/{database}").flushdb()
+    shared = RateLimitSettings("100/minute", "6/minute", f"{redis_server.url}/{database}")
+    first, second = ChatRateLimits(shared), ChatRateLimits(shared)
+    waits = [await (first if n % 2 else second).wait_needed("203.0.113.9", "chat-1") for n in range(7)]
+    assert waits[:6] == [0] * 6 and 50 <= waits[6] <= 60  # the seventh waits, whichever service it reaches
+    assert await first.wait_needed("203.0.113.9", "chat-2") == 0  # another conversation has its own count
+
+    alone = RateLimitSettings("100/minute", "6/minute", "async+memory://")
+    apart = [ChatRateLimits(alone), ChatRateLimits(alone)]
+    assert [await apart[n % 2].wait_needed("203.0.113.9", "chat-1") for n in range(7)] == [0] * 7  # why Redis is needed

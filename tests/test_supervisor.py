@@ -25,7 +25,7 @@ REPLICATED = {
     "RASA_REPLICAS": "2",
     "WEB_REPLICAS": "2",
     "LOCK_STORE_URL": "redis://127.0.0.1:56379/1",
-    "RATE_LIMIT_STORAGE": "async+redis://127.0.0.1:56379/2",
+    "RATE_LIMIT_STORAGE": "redis://127.0.0.1:56379/2",
     "RASA_TOKEN": "t",
     "ACTION_SERVER_SECRET": "s",
 }
