@@ -240,6 +240,39 @@ def bench_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_replicas(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from bot.benchmark.replicas import Options, render, run_replicas
+
+    try:
+        counts = [int(count) for count in args.replicas.split(",")]
+    except ValueError:
+        print(f"--replicas takes whole numbers separated by commas, like 1,2 (not '{args.replicas}').", file=sys.stderr)
+        return 2
+    if any(count < 1 or count > 8 for count in counts) or not 1 <= args.conversations <= 2000:
+        print("--replicas takes 1 to 8 each, --conversations 1 to 2000.", file=sys.stderr)
+        return 2
+    reports = []
+    for count in counts:
+        kill = args.kill and count > 1  # with one of each, a kill is an outage: nothing to fail over to
+        reports.append(run_replicas(Options(count, args.conversations, kill, smoke=args.smoke)))
+    out = Path(args.out)
+    result: dict = {"command": " ".join(sys.argv), "runs": reports}
+    rates = {r["options"]["replicas"]: r["figures"]["turns_per_second"] for r in reports}
+    if 1 in rates and len(rates) > 1 and rates[1]:
+        result["throughput_ratio_to_one_replica"] = {str(n): round(rate / rates[1], 2) for n, rate in rates.items() if rate}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print()
+    print(render(reports))
+    if "throughput_ratio_to_one_replica" in result:
+        print(f"throughput against one replica: {result['throughput_ratio_to_one_replica']}")
+    print(f"\nJSON report: {out}")
+    return 0
+
+
 def _staff_accounts():  # type: ignore[no-untyped-def]
     from bot.storage.config import database_url
     from bot.storage.migrate import upgrade
@@ -447,6 +480,15 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--out", default="results/bench-load.json", help="where the JSON report goes")
     load.add_argument("--smoke", action="store_true", help="tiny: levels 1 and 2, two short conversations, no stock")
     load.set_defaults(handler=bench_load)
+    replicas = bench.add_parser(
+        "replicas", help="N of everything on PostgreSQL and Redis; kill a Rasa server and a web service part-way"
+    )
+    replicas.add_argument("--replicas", default="1,2", help="configurations to run, e.g. 1,2")
+    replicas.add_argument("--conversations", type=int, default=200, help="conversations at once (default 200)")
+    replicas.add_argument("--no-kill", dest="kill", action="store_false", help="kill nothing part-way")
+    replicas.add_argument("--smoke", action="store_true", help="short conversations only (a quick check)")
+    replicas.add_argument("--out", default="results/bench-replicas.json", help="where the JSON report goes")
+    replicas.set_defaults(handler=bench_replicas)
     return parser
 
 
