@@ -102,6 +102,22 @@ def test_an_edited_content_file_is_live_within_two_seconds(stack, content_copy: 
         path.write_text(original)
 
 
+def test_an_admins_edit_to_a_safety_reply_reaches_parents_without_a_retrain(stack, content_copy: Path) -> None:
+    path = content_copy / "messages.yml"
+    original = path.read_text()
+    old, new = "Please report your child missing to the police now.", "Report your child missing to the police straight away."
+    assert old in original
+    path.write_text(original.replace(old, new))
+    edited_at = time.monotonic()
+    try:
+        while new not in (reply := texts(chat("my daughter hasnt come home and her phone is off", sender="safety-edit"))):
+            assert time.monotonic() - edited_at < 2.0, f"edit not live within 2 s: {reply[:200]}"
+            time.sleep(0.1)
+        assert reply.startswith(new) and "999" in reply
+    finally:
+        path.write_text(original)
+
+
 BEHAVIOURS = yaml.safe_load((PROJECT_ROOT.parent / "shared" / "eval" / "behaviours.yml").read_text()) \
     if (PROJECT_ROOT.parent / "shared" / "eval" / "behaviours.yml").exists() else {}
 SAFETY = ("danger_now", "missing_now", "parent_crisis", "confront_perpetrator")
