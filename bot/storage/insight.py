@@ -127,6 +127,7 @@ class InsightRecorder:
 
     def __init__(self, store: InsightStore | None) -> None:
         self.store = store
+        self._forgotten_before: date | None = None  # the day whose earlier de-duplication hashes are gone
 
     @classmethod
     def from_env(cls) -> InsightRecorder:
@@ -142,6 +143,12 @@ class InsightRecorder:
     def record(self, events: list[tuple[str, str, str]], *, conversation: str, day: date) -> None:
         if self.store is None:
             return
+        if self._forgotten_before != day:  # once a day per process: yesterday's hashes are no longer needed
+            try:
+                self.store.forget_seen_before(day)
+                self._forgotten_before = day
+            except Exception as exc:
+                log.warning("old insight hashes not deleted yet: %s", type(exc).__name__)
         for event, topic, step in events:
             try:
                 self.store.record(event, topic, step, conversation=conversation, day=day)
