@@ -45,6 +45,8 @@ def top(message: str) -> str | None:
         ("the police told me to wait 24 hours before i report him, is that right", "missing_now"),
         ("still not home and it's 2am", "missing_now"),
         ("i can't get hold of my son and he's been gone since friday", "missing_now"),
+        ("our lad, 14, missing for five hours and his phone is off", "missing_now"),
+        ("my girl missing for a day and a half", "missing_now"),
         ("im gonna go round there and smash his face in, i know where he lives", "confront_perpetrator"),
         ("my husband has gone round to sort them out", "confront_perpetrator"),
         ("i want to kill the bastards who did this to her", "confront_perpetrator"),
@@ -111,6 +113,9 @@ def test_danger_in_new_words_is_caught(message: str, expected: str) -> None:
         "i cant get away from these thoughts about what happened to her",
         "im scared they will hurt him one day",
         "she isnt missing, shes at her nans",
+        # "missing for" someone (an age, a child) asks what the word means, not how long a child has been gone
+        "is the police idea of missing for a 13-year-old different from an adult",
+        "what does missing for a child in care mean at a review meeting",
     ],
 )
 def test_ordinary_worries_do_not_raise_a_safety_reply(message: str) -> None:
