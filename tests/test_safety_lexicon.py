@@ -271,3 +271,31 @@ def test_danger_told_as_over_is_left_to_the_topics(message: str) -> None:
 )
 def test_danger_happening_again_is_caught_beside_talk_of_it_being_over(message: str, expected: str) -> None:
     assert top(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # the parent's own harm, said with "right now", is a parent at risk (Samaritans first), not a child in danger
+        ("honestly i could hurt myself so badly right now, i cant take any more of this", "parent_crisis"),
+        # the parent's own intent against the abuser is about to confront
+        ("i want to batter him right now for what he's done to her", "confront_perpetrator"),
+        # a child being hurt now is still a child in danger
+        ("they're hitting him right now i can hear it on the phone", "danger_now"),
+        ("my boy has just been taken by two men in a silver car", "danger_now"),
+    ],
+)
+def test_whose_harm_it_is_decides_which_help_comes_first(message: str, expected: str) -> None:
+    assert top(message) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "he's taken the dog out so i've finally got five minutes to ask about the meetings",
+        "she's taken her phone and charger to her nan's for the weekend, is that ok to allow",
+        "my daughter has been taken into care and i want to know my rights",
+    ],
+)
+def test_taken_in_the_active_sense_is_not_a_child_in_danger(message: str) -> None:
+    assert top(message) is None
