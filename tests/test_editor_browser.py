@@ -98,7 +98,10 @@ def test_an_editor_previews_edits_sees_it_live_and_restores(content_copy: Path, 
     assert phone.text.startswith("Grooming is when someone builds trust")
     assert phone.value_of_css_property("white-space") == "pre-line"  # widget.css applied, under the CSP
     assert driver.find_element(By.CSS_SELECTOR, ".frame-phone").size["width"] < 400
-    assert driver.find_element(By.CSS_SELECTOR, ".frame-desktop").size["width"] > 700
+    desktop = driver.find_element(By.CSS_SELECTOR, ".frame-desktop")
+    assert desktop.size["width"] > 700
+    # Side by side on a laptop-sized window, so an editor compares the two without scrolling.
+    assert desktop.location["y"] == driver.find_element(By.CSS_SELECTOR, ".frame-phone").location["y"]
     screenshot(driver, "editor-2-preview")
 
     # Edit the first step.
