@@ -30,9 +30,9 @@ import functools
 import gc
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import jsonschema
@@ -41,6 +41,9 @@ import rasa.utils.log_utils
 import structlog
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 WITHHELD = "[withheld]"
 # Keys whose values Rasa fills with its own words or a file name, never with what a parent typed.
@@ -173,16 +176,26 @@ def lock_store_environment(url: str) -> dict[str, str]:
     }
 
 
+def endpoint_environment(environment: MutableMapping[str, str], settings: Settings, database: str) -> None:
+    """Put in `environment` what endpoints.yml reads, where it is missing or blank.
+
+    A blank setting means its default, as bot.config reads it, and endpoints.yml must see that default: a
+    systemd EnvironmentFile line `DATABASE_URL=` left Rasa with an empty tracker store URL (it fell back
+    to keeping conversations in memory, so a restart or another replica lost them).
+    """
+    derived = {"DATABASE_URL": database, **lock_store_environment(settings.lock_store_url.get_secret_value())}
+    for name, value in {**settings.as_environment(), **derived}.items():
+        if not environment.get(name, "").strip():
+            environment[name] = value
+
+
 def main() -> None:
     from bot.config import settings_or_exit
     from bot.storage.config import database_url
 
     # endpoints.yml reads ACTION_SERVER_URL, ACTION_SERVER_SECRET, DATABASE_URL and the LOCK_STORE_* names
     # from the environment.
-    settings = settings_or_exit()
-    derived = {"DATABASE_URL": database_url(), **lock_store_environment(settings.lock_store_url.get_secret_value())}
-    for name, value in {**settings.as_environment(), **derived}.items():
-        os.environ.setdefault(name, value)
+    endpoint_environment(os.environ, settings_or_exit(), database_url())
     install()
     from rasa.__main__ import main as rasa_main
 

@@ -67,9 +67,8 @@ HARDENING = {
     "NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
     "PrivateDevices": "yes", "RestrictSUIDSGID": "yes", "CapabilityBoundingSet": "", "UMask": "0077",
 }  # fmt: skip
-# Names the units and the lead's replica work read that are not (yet) in bot.config.Settings.
+# The one name in the environment files that is no setting of the project: the Rasa unit's --port.
 UNIT_ONLY = {"RASA_PORT"}
-PENDING = {"RASA_URLS", "LOCK_STORE_URL"}
 FIGURES = PROJECT_ROOT / "results" / "deploy-figures.json"
 
 
@@ -143,7 +142,7 @@ def test_the_example_environment_files_are_valid_settings_and_agree_with_each_ot
     shared = shipped_env("env")
     webs = {path.name: read_env_file(path) for path in instance_files("web")}
     rasas = {path.name: read_env_file(path) for path in instance_files("rasa")}
-    known = set(setting_names()) | UNIT_ONLY | PENDING
+    known = set(setting_names()) | UNIT_ONLY
     for name, values in {"env": shared, **webs, **rasas}.items():
         assert set(values) <= known, f"{name}: {sorted(set(values) - known)} is no setting of the project"
     secrets_needed = {"RASA_TOKEN", "ACTION_SERVER_SECRET", "DATA_ENCRYPTION_KEYS", "STAFF_SESSION_KEY", "INSIGHT_KEY"}
@@ -438,6 +437,11 @@ def test_chats_still_answer_with_one_web_service_killed(stack_of_proxy: ProxySta
 UNIT_PORTS = {"RASA_PORT": "5815", "ACTION_PORT": "5855", "WEB_PORT": "8825"}
 # Where each process answers its health check, from the settings its unit gives it.
 HEALTH = {"actions": ("ACTION_HOST", "ACTION_PORT", "/health"), "rasa": ("RASA_HOST", "RASA_PORT", "/"), "web": ("WEB_HOST", "WEB_PORT", "/healthz")}
+LOCK_DB, LIMITS_DB = 7, 8  # Redis databases of this module's own
+# What a process says when its unit keeps it from writing somewhere it needs to (the journal would show it).
+COMPLAINTS = re.compile(
+    r"Read-only file system|not a writable directory|Permission denied|unable to open database|Could not create tables|Falling back"
+)
 
 
 @dataclass
@@ -445,52 +449,58 @@ class Installed:
     roots: dict[str, Path]
     logs: Path
     bwrap: str
+    database: str  # where the processes keep everything, for the test to look
+    redis: str | None = None
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def unit(self, kind: str) -> tuple[Unit, dict[str, str]]:
         unit = read_unit(TEMPLATES[kind], "1")
         return unit, unit_environment(unit, self.roots)
 
+    def command(self, kind: str, line: str) -> tuple[list[str], dict[str, str], Path]:
+        """(argv, environment, working directory) for `line` run as unit `kind` runs its commands."""
+        unit, env = self.unit(kind)
+        argv = sandboxed(self.bwrap, unit, command_line(line, env, self.roots), self.roots)
+        return argv, env, Path(mapped(unit.value("Service", "WorkingDirectory"), self.roots))
+
     def run(self, kind: str, timeout: float = 240) -> float:
         """The unit's ExecStartPre commands, then its ExecStart; seconds until its health URL answers."""
         unit, env = self.unit(kind)
-        cwd = Path(mapped(unit.value("Service", "WorkingDirectory"), self.roots))
         log = self.logs / f"{kind}.log"
         began = time.monotonic()
         for line in unit.values("Service", "ExecStartPre"):
-            done = subprocess.run(sandboxed(self.bwrap, unit, command_line(line, env, self.roots), self.roots), env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+            argv, env, cwd = self.command(kind, line)
+            done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, f"{kind}: {line}\n{done.stdout}{done.stderr}"
-        command = sandboxed(self.bwrap, unit, command_line(unit.value("Service", "ExecStart"), env, self.roots), self.roots)
-        self.running[kind] = start(command, env, cwd, log)
+        argv, env, cwd = self.command(kind, unit.value("Service", "ExecStart"))
+        self.running[kind] = start(argv, env, cwd, log)
         host, port, path = HEALTH[kind]
         wait_until_up(f"http://{env[host]}:{env[port]}{path}", self.running[kind], log, timeout)
         return time.monotonic() - began
+
+    def chat(self, sender: str, message: str) -> list[dict]:
+        _, env = self.unit("web")
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        answer = plain_http(int(env["WEB_PORT"]))("POST", "/api/chat", body, {"Content-Type": "application/json"})
+        assert answer.status == 200, answer.text()
+        return answer.json()["messages"]
 
     def all_logs(self) -> str:
         return "".join(path.read_text(errors="replace") for path in self.logs.glob("*.log"))
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+def make_host(top: Path, bwrap: str, storage: dict[str, str], database: str, redis_url: str | None = None) -> Installed:
     """The project copied to a folder standing for /opt/parent-support (no .env), and the shipped environment
-    files, with test ports, fresh secrets and SQLite in var/ (DATABASE_URL empty), standing for /etc/parent-support."""
-    try:
-        paths = tools()
-    except ToolsUnavailable as exc:
-        pytest.skip(str(exc))
-    busy = [int(port) for port in UNIT_PORTS.values() if port_open(int(port))]
-    assert not busy, f"ports {busy} are in use"
-    top = tmp_path_factory.mktemp("host")
+    files, with test ports, fresh secrets and `storage` (DATABASE_URL, LOCK_STORE_URL, RATE_LIMIT_STORAGE),
+    in one standing for /etc/parent-support."""
     roots = {INSTALL_ROOT: top / "opt" / "parent-support", CONFIG_ROOT: top / "etc" / "parent-support"}
     install_project(roots[INSTALL_ROOT])
     roots[CONFIG_ROOT].mkdir(parents=True)
-    fernet = {"DATA_ENCRYPTION_KEYS", "STAFF_SESSION_KEY"}
     rasa_url = f"http://127.0.0.1:{UNIT_PORTS['RASA_PORT']}"
     shared = {
-        **{name: Fernet.generate_key().decode() for name in fernet},
+        **{name: Fernet.generate_key().decode() for name in ("DATA_ENCRYPTION_KEYS", "STAFF_SESSION_KEY")},
         **{name: secrets.token_urlsafe(24) for name in ("RASA_TOKEN", "ACTION_SERVER_SECRET", "INSIGHT_KEY", "STAFF_WEBHOOK_SECRET")},
-        "DATABASE_URL": "", "LOCK_STORE_URL": "", "RATE_LIMIT_STORAGE": "async+memory://",
-        "RASA_URLS": rasa_url, "RASA_URL": rasa_url,
+        **storage, "RASA_URLS": rasa_url, "RASA_URL": rasa_url,
     }  # fmt: skip
     files = {
         "env": shared,
@@ -506,45 +516,115 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
         target.chmod(0o600)
     logs = top / "logs"
     logs.mkdir()
-    host = Installed(roots, logs, paths["BWRAP"])
+    return Installed(roots, logs, bwrap, database, redis_url)
+
+
+SQLITE = {"DATABASE_URL": "", "LOCK_STORE_URL": "", "RATE_LIMIT_STORAGE": "async+memory://"}  # "" is the default
+
+
+def sqlite_file(top: Path) -> str:
+    return f"sqlite:///{top / 'opt' / 'parent-support' / 'var' / 'parent_support.db'}"
+
+
+@pytest.fixture(scope="module")
+def bwrap() -> str:
     try:
+        return tools()["BWRAP"]
+    except ToolsUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory, bwrap: str) -> Installed:
+    """Installed but not started: SQLite in var/ (DATABASE_URL left blank), everything else in memory."""
+    top = tmp_path_factory.mktemp("host")
+    return make_host(top, bwrap, SQLITE, sqlite_file(top))
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql-redis", marks=[pytest.mark.postgres, pytest.mark.redis])])
+def units(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, bwrap: str) -> Iterator[Installed]:
+    """The three units of instance 1 started in the order their After= lines give: on SQLite in var/ with
+    the rest in memory, and on PostgreSQL and Redis as docs/deploy.md sets them up."""
+    if not MODEL_PATH.exists():
+        pytest.skip("needs a trained model: run `make train` (make test does)")
+    busy = [int(port) for port in UNIT_PORTS.values() if port_open(int(port))]
+    assert not busy, f"ports {busy} are in use"
+    top = tmp_path_factory.mktemp(f"host-{request.param}")
+    dropped: list[str] = []
+    if request.param == "sqlite":
+        host = make_host(top, bwrap, SQLITE, sqlite_file(top))
+    else:
+        postgres, redis_server = request.getfixturevalue("postgres"), request.getfixturevalue("redis_server")
+        if postgres.url is None:
+            pytest.skip(f"PostgreSQL unavailable: {postgres.problem}")
+        import redis
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        name = f"deploy_{secrets.token_hex(5)}"
+        admin = create_engine(postgres.url, future=True, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        dropped.append(name)
+        for db in (LOCK_DB, LIMITS_DB):
+            redis.Redis.from_url(f"{redis_server.url}/{db}").flushdb()
+        database = make_url(postgres.url).set(database=name).render_as_string(hide_password=False)
+        storage = {
+            "DATABASE_URL": database,
+            "LOCK_STORE_URL": f"{redis_server.url}/{LOCK_DB}",
+            "RATE_LIMIT_STORAGE": f"{redis_server.url}/{LIMITS_DB}",
+        }
+        host = make_host(top, bwrap, storage, database, redis_server.url)
+    try:
+        for kind in ("actions", "rasa", "web"):
+            record(f"unit {kind}@1 ({request.param}): start to health answered (s)", host.run(kind))
         yield host
     finally:
         for process in host.running.values():
             stop(process)
+        for name in dropped:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
-@pytest.fixture(scope="module")
-def units(installed: Installed) -> Installed:
-    if not MODEL_PATH.exists():
-        pytest.skip("needs a trained model: run `make train` (make test does)")
-    for kind in ("actions", "rasa", "web"):  # the order systemd's After= gives them
-        record(f"unit {kind}@1: start to health answered (s)", installed.run(kind))
-    return installed
+def stored_turns(database: str, sender: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database, future=True)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}).scalar_one()
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.stack
-def test_the_three_units_answer_a_parent_through_each_other(units: Installed) -> None:
-    """web@1 relays to rasa@1, which calls actions@1 for the reply (the menu comes from content/)."""
-    _, env = units.unit("web")
-    send = plain_http(int(env["WEB_PORT"]))
-    marker = "zqxj hello, my daughter keeps going missing at night"
-    for message in ("hello", marker):
-        answer = send("POST", "/api/chat", json.dumps({"sender": "deploy-unit-0001", "message": message}).encode(), {"Content-Type": "application/json"})
-        assert answer.status == 200, answer.text()
-        assert answer.json()["messages"], message
-    hello = send("POST", "/api/chat", json.dumps({"sender": "deploy-unit-0002", "message": "hello"}).encode(), {"Content-Type": "application/json"})
-    assert "not a person" in " ".join(m.get("text", "") for m in hello.json()["messages"])
-    assert (units.roots[INSTALL_ROOT] / "var" / "parent_support.db").exists()  # migrated, and Rasa's conversations
-    assert "zqxj" not in units.all_logs()  # no message text in what goes to the journal
+def test_the_three_units_answer_a_parent_through_each_other_and_keep_the_conversation(units: Installed) -> None:
+    """web@1 relays to rasa@1, which calls actions@1 for the reply (the menu comes from content/) and keeps
+    the conversation in the database the environment file names."""
+    hello = units.chat("deploy-unit-0001", "hello")
+    assert "not a person" in " ".join(m.get("text", "") for m in hello)
+    assert units.chat("deploy-unit-0001", "zqxj my daughter keeps going missing at night")
+    assert stored_turns(units.database, "deploy-unit-0001") > 0  # not Rasa's in-memory fallback
+    logs = units.all_logs()
+    assert not COMPLAINTS.findall(logs), [line for line in logs.splitlines() if COMPLAINTS.search(line)]
+    assert "zqxj" not in logs  # no message text in what goes to the journal
+    if units.redis:  # the web service counts in the shared Redis, and the Rasa server locks there, as the file says
+        import redis
+
+        server = redis.Redis.from_url(f"{units.redis}/{LIMITS_DB}")
+        assert server.dbsize() > 0
+        assert LOCK_DB in {int(client["db"]) for client in server.client_list()}
 
 
 @pytest.mark.stack
 def test_an_editors_save_through_the_web_unit_reaches_parents_through_the_action_server(units: Installed) -> None:
-    """The web unit may write content/ (its ReadWritePaths); the action server reads the change live."""
-    unit, env = units.unit("web")
-    cli = command_line(f"{INSTALL_ROOT}/.venv/bin/python -m bot staff add deploy-editor --role editor --password-stdin", env, units.roots)
-    added = subprocess.run(sandboxed(units.bwrap, unit, cli, units.roots), env=env, cwd=units.roots[INSTALL_ROOT], input=STAFF_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
+    """The web unit may write content/ (its ReadWritePaths); the action server reads the change live. The
+    operator's command (`python -m bot staff add`) runs with the web unit's environment and limits too."""
+    cli = f"{INSTALL_ROOT}/.venv/bin/python -m bot staff add deploy-editor --role editor --password-stdin"
+    argv, env, cwd = units.command("web", cli)
+    added = subprocess.run(argv, env=env, cwd=cwd, input=STAFF_PASSWORD + "\n", capture_output=True, text=True, timeout=120)
     assert added.returncode == 0, added.stderr
     browser = StaffBrowser(plain_http(int(env["WEB_PORT"])))
     assert browser.sign_in("deploy-editor", STAFF_PASSWORD).status == 303
@@ -553,15 +633,13 @@ def test_an_editors_save_through_the_web_unit_reaches_parents_through_the_action
     saved = browser.request("POST", path, {**browser.form_fields(path), "text": new_text, "more": ""})
     assert saved.status == 303, saved.text()[:500]
     assert new_text in (units.roots[INSTALL_ROOT] / "content" / "topics" / "grooming.yml").read_text()
-    send = plain_http(int(env["WEB_PORT"]))
-    body = json.dumps({"sender": "deploy-unit-0003", "message": '/open_topic{"topic":"grooming"}'}).encode()
-    shown = send("POST", "/api/chat", body, {"Content-Type": "application/json"}).json()["messages"]
+    shown = units.chat("deploy-unit-0003", '/open_topic{"topic":"grooming"}')
     assert new_text in " ".join(m.get("text", "") for m in shown)
 
 
 def test_a_bad_setting_stops_the_web_unit_with_status_2_which_it_does_not_restart(installed: Installed) -> None:
-    unit, env = installed.unit("web")
-    command = sandboxed(installed.bwrap, unit, command_line(unit.value("Service", "ExecStart"), env, installed.roots), installed.roots)
-    result = subprocess.run(command, env={**env, "WEB_PORT": "fifty"}, cwd=installed.roots[INSTALL_ROOT], capture_output=True, text=True, timeout=120)
+    unit, _ = installed.unit("web")
+    argv, env, cwd = installed.command("web", unit.value("Service", "ExecStart"))
+    result = subprocess.run(argv, env={**env, "WEB_PORT": "fifty"}, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "WEB_PORT" in result.stderr
     assert "2" in unit.words("Service", "RestartPreventExitStatus")

@@ -89,6 +89,21 @@ def test_the_token_reaches_rasa_from_the_environment_not_the_command_line(monkey
     assert argv[-2:] == ["--auth-token", "s3cret-token"]
 
 
+def test_a_blank_database_url_gives_rasa_the_default_database_not_an_empty_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """systemd's EnvironmentFile sets `DATABASE_URL=` as blank; blank means the default, for endpoints.yml too
+    (with an empty URL Rasa kept conversations in memory, and a restart lost them)."""
+    monkeypatch.delenv("LOCK_STORE_URL", raising=False)
+    default = "sqlite:////srv/var/parent_support.db"
+    environment = {"DATABASE_URL": "", "LOCK_STORE_TYPE": " ", "ACTION_SERVER_URL": "http://127.0.0.1:5999/webhook"}
+    rasa_server.endpoint_environment(environment, load_settings(env_file=None), default)
+    assert environment["DATABASE_URL"] == default
+    assert environment["LOCK_STORE_TYPE"] == "in_memory"
+    assert environment["ACTION_SERVER_URL"] == "http://127.0.0.1:5999/webhook"  # what the environment says stays
+    chosen = {"DATABASE_URL": "postgresql+psycopg2://u@db:5432/p"}
+    rasa_server.endpoint_environment(chosen, load_settings(env_file=None), default)
+    assert chosen["DATABASE_URL"] == "postgresql+psycopg2://u@db:5432/p"
+
+
 def a_reply() -> dict:
     return {
         "events": [SlotSet("requested_slot", "area"), ActiveLoop("referral_form"), SlotSet("area", None)],
