@@ -305,13 +305,32 @@ class Unit:
 
 
 def read_unit(path: Path, instance: str | None = None) -> Unit:
-    """`path` parsed (comments, sections, backslash continuations), with specifiers expanded for `instance`."""
+    """`path` as systemd reads it: then its drop-ins (the "parent-support-.service.d" kind beside it too),
+    with specifiers such as %i expanded for `instance`."""
     template = path.name
     name = template.replace("@.", f"@{instance}.") if instance is not None else template
+    entries: list[tuple[str, str, str]] = []
+    for file in [path, *(conf for folder in drop_in_folders(path.parent, template, name) for conf in sorted(folder.glob("*.conf")))]:
+        entries += [(section, key, _specifiers(value, name, instance)) for section, key, value in _settings_in(file)]
+    return Unit(name, tuple(entries))
+
+
+def drop_in_folders(beside: Path, template: str, name: str) -> list[Path]:
+    """The drop-in folders systemd reads for `name`, most general first: one per dash-ended prefix of the
+    name ("parent-support-.service.d"), then the template's, then the instance's."""
+    stem, kind = template.rsplit(".", 1)
+    parts = stem.split("-")
+    prefixes = ["-".join(parts[:count]) + "-" for count in range(1, len(parts))]
+    names = [f"{prefix}.{kind}.d" for prefix in prefixes] + [f"{template}.d"] + ([f"{name}.d"] if name != template else [])
+    return [beside / folder for folder in names if (beside / folder).is_dir()]
+
+
+def _settings_in(file: Path) -> list[tuple[str, str, str]]:
+    """(section, key, value) of one unit file or drop-in: comments, sections and backslash continuations."""
     entries = []
     section = ""
     pending = ""
-    for raw in path.read_text().splitlines():
+    for raw in file.read_text().splitlines():
         line = pending + raw.strip()
         pending = ""
         if line.endswith("\\"):
@@ -323,9 +342,9 @@ def read_unit(path: Path, instance: str | None = None) -> Unit:
             section = line[1:-1]
             continue
         key, equals, value = line.partition("=")
-        assert equals and section, f"{path.name}: not a setting: {line!r}"
-        entries.append((section, key.strip(), _specifiers(value.strip(), name, instance)))
-    return Unit(name, tuple(entries))
+        assert equals and section, f"{file.name}: not a setting: {line!r}"
+        entries.append((section, key.strip(), value.strip()))
+    return entries
 
 
 def _specifiers(text: str, name: str, instance: str | None) -> str:

@@ -63,6 +63,8 @@ from tests.deploy_support import (
 )
 
 TEMPLATES = {kind: SYSTEMD / f"parent-support-{kind}@.service" for kind in ("web", "rasa", "actions")}
+PURGE = SYSTEMD / "parent-support-purge.service"
+SERVICES = [*TEMPLATES.values(), PURGE]
 HARDENING = {
     "NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
     "PrivateDevices": "yes", "RestrictSUIDSGID": "yes", "CapabilityBoundingSet": "", "UMask": "0077",
@@ -91,13 +93,23 @@ def instance_files(prefix: str) -> list[Path]:
 # -- the units and the environment files, read ---------------------------------------------------------
 
 
+def units_for_systemd(folder: Path) -> list[str]:
+    """The shipped units and their drop-in folder copied to `folder`, the project standing for /opt/parent-support
+    (systemd checks that each command exists); the names to check, templates as instance 1."""
+    for path in SYSTEMD.glob("parent-support*"):
+        if path.is_dir():
+            shutil.copytree(path, folder / path.name)
+        else:
+            (folder / path.name).write_text(path.read_text().replace(INSTALL_ROOT, str(PROJECT_ROOT)))
+    return [f"{p.stem.replace('@', '@1')}{p.suffix}" for p in sorted(SYSTEMD.glob("parent-support*")) if p.is_file()]
+
+
 def test_every_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     """systemd's own parser: no unknown key, no key in the wrong section, every command present."""
     if not shutil.which("systemd-analyze"):
         pytest.skip("systemd-analyze is not installed")
-    for path in SYSTEMD.glob("parent-support*"):  # the project stands in for /opt/parent-support
-        (tmp_path / path.name).write_text(path.read_text().replace(INSTALL_ROOT, str(PROJECT_ROOT)))
-    names = [f"{path.stem.replace('@', '@1')}{path.suffix}" for path in sorted(tmp_path.iterdir())]
+    names = units_for_systemd(tmp_path)
+    assert {"parent-support.target", "parent-support-purge.timer"} <= set(names)
     result = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", *names], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
@@ -105,16 +117,12 @@ def test_every_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
 
 
 def test_every_service_is_hardened_the_same_way_and_scores_low_in_systemds_review(tmp_path: Path) -> None:
-    for kind, path in TEMPLATES.items():
-        unit = read_unit(path, "1")
-        assert unit.value("Service", "User") == "parent-support", kind
-        assert {key: unit.value("Service", key) for key in HARDENING} == HARDENING, kind
-        assert f"{INSTALL_ROOT}/var" in unit.words("Service", "ReadWritePaths"), kind
-        assert unit.value("Service", "Restart") == "on-failure" and unit.value("Service", "RestartSec"), kind
-        assert "2" in unit.words("Service", "RestartPreventExitStatus"), kind  # a bad setting: restarting cannot help
-        assert unit.value("Unit", "PartOf") == "parent-support.target"
-        assert unit.value("Install", "WantedBy") == "parent-support.target"
-        (tmp_path / path.name).write_text(path.read_text().replace(INSTALL_ROOT, str(PROJECT_ROOT)))
+    units_for_systemd(tmp_path)
+    for path in SERVICES:
+        unit = read_unit(path, "1" if "@" in path.name else None)
+        assert unit.value("Service", "User") == "parent-support", unit.name  # in the unit itself, drop-in or not
+        assert {key: unit.value("Service", key) for key in HARDENING} == HARDENING, unit.name
+        assert f"{INSTALL_ROOT}/var" in unit.words("Service", "ReadWritePaths"), unit.name
         if shutil.which("systemd-analyze"):
             review = subprocess.run(
                 ["systemd-analyze", "security", "--offline=yes", "--threshold=20", unit.name],
@@ -123,6 +131,12 @@ def test_every_service_is_hardened_the_same_way_and_scores_low_in_systemds_revie
             exposure = re.search(r"Overall exposure level for \S+: ([\d.]+)", review.stdout)
             assert review.returncode == 0 and exposure, review.stdout + review.stderr
             assert float(exposure.group(1)) <= 2.0, review.stdout  # systemd calls up to 2.0 "OK"
+            record(f"systemd-analyze security exposure: {unit.name}", float(exposure.group(1)))
+    for path in TEMPLATES.values():  # the long-running ones come back after a crash, but not from a bad setting
+        unit = read_unit(path, "1")
+        assert unit.value("Service", "Restart") == "on-failure" and unit.value("Service", "RestartSec"), unit.name
+        assert "2" in unit.words("Service", "RestartPreventExitStatus"), unit.name
+        assert unit.value("Unit", "PartOf") == unit.value("Install", "WantedBy") == "parent-support.target"
     # Only the web service writes the content folder (the editors' workspace).
     assert f"{INSTALL_ROOT}/content" in read_unit(TEMPLATES["web"], "1").words("Service", "ReadWritePaths")
     assert f"{INSTALL_ROOT}/content" not in read_unit(TEMPLATES["actions"], "1").words("Service", "ReadWritePaths")
@@ -454,7 +468,7 @@ class Installed:
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def unit(self, kind: str) -> tuple[Unit, dict[str, str]]:
-        unit = read_unit(TEMPLATES[kind], "1")
+        unit = read_unit(PURGE) if kind == "purge" else read_unit(TEMPLATES[kind], "1")
         return unit, unit_environment(unit, self.roots)
 
     def command(self, kind: str, line: str) -> tuple[list[str], dict[str, str], Path]:
@@ -635,6 +649,18 @@ def test_an_editors_save_through_the_web_unit_reaches_parents_through_the_action
     assert new_text in (units.roots[INSTALL_ROOT] / "content" / "topics" / "grooming.yml").read_text()
     shown = units.chat("deploy-unit-0003", '/open_topic{"topic":"grooming"}')
     assert new_text in " ".join(m.get("text", "") for m in shown)
+
+
+def test_the_daily_purge_runs_with_its_units_environment_and_limits(installed: Installed) -> None:
+    web, _ = installed.unit("web")
+    (migrate,) = web.values("Service", "ExecStartPre")
+    for kind, line in (("web", migrate), ("purge", read_unit(PURGE).value("Service", "ExecStart"))):
+        argv, env, cwd = installed.command(kind, line)
+        done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "Deleted 0 referral(s) and 0 conversation event(s) older than 365 days."
+    timer = read_unit(SYSTEMD / "parent-support-purge.timer")
+    assert timer.value("Timer", "OnCalendar") and timer.value("Timer", "Persistent") == "true"
 
 
 def test_a_bad_setting_stops_the_web_unit_with_status_2_which_it_does_not_restart(installed: Installed) -> None:
