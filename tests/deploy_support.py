@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -84,15 +85,27 @@ def start(command: list[str], env: Mapping[str, str], cwd: Path, log: Path) -> s
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        except ProcessLookupError:
-            pass
+    """Stop the process and everything in its session, and wait until all of it is gone (ports free)."""
+    group = process.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, sig)
+    deadline = time.monotonic() + 20
+    while _group_alive(group, process) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+    process.wait()
+    while _group_alive(group, process):
+        time.sleep(0.05)
+
+
+def _group_alive(group: int, process: subprocess.Popen[bytes]) -> bool:
+    process.poll()  # reap the leader, so that only the rest of the group counts
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def http_status(url: str, timeout: float = 2) -> int | None:

@@ -4,7 +4,8 @@
 - the shipped content, loaded once, and a topic's steps as a parent reads them;
 - a parent's full set of answers, and real schema-v1 referrals saved for the staff tests;
 - a clock a test can move;
-- a migrated SQLite database, copied from one migrated once per process;
+- a migrated SQLite database, copied from one migrated once per process, and a PostgreSQL database of a
+  module's own;
 - the widget's script run in Node against a stand-in browser (tests/js/widget_harness.js).
 """
 
@@ -15,6 +16,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -286,3 +290,21 @@ def migrated_sqlite(path: Path) -> str:
     """
     shutil.copyfile(_migrated_template(), path)
     return f"sqlite:///{path}"
+
+
+@contextmanager
+def own_postgres_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server at `server_url` (its URL), dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, future=True, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

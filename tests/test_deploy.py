@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,7 @@ from tests.deploy_support import (
     unit_environment,
     wait_until_up,
 )
+from tests.helpers import own_postgres_database
 
 TEMPLATES = {kind: SYSTEMD / f"parent-support-{kind}@.service" for kind in ("web", "rasa", "actions")}
 PURGE = SYSTEMD / "parent-support-purge.service"
@@ -409,6 +411,30 @@ def test_plain_http_is_sent_to_https_and_other_names_get_no_tls(stack_of_proxy: 
 
 
 @pytest.mark.stack
+def test_forged_and_odd_requests_are_refused_or_overwritten_by_the_proxy(stack_of_proxy: ProxyStack) -> None:
+    import http.client
+
+    proxy = stack_of_proxy.proxy
+    # Another site's name in Host (the certificate's name in SNI): the catch-all server closes it unanswered.
+    try:
+        wrong_host = proxy.request("GET", "/api/status", headers={"Host": "elsewhere.example"}).status
+    except (http.client.RemoteDisconnected, ConnectionResetError):
+        wrong_host = None
+    assert wrong_host in (None, 421)
+    # A client's X-Forwarded-Proto is overwritten: the staff cookie stays Secure.
+    page = proxy.request("GET", "/staff/login", headers={"X-Forwarded-Proto": "http"})
+    assert page.status == 200 and "Secure" in page.headers["Set-Cookie"]
+    # An oversized header, a NUL, odd bytes in the path: nginx's own refusals.
+    assert from_nginx(proxy.request("GET", "/", headers={"Cookie": "a=" + "b" * 20_000}))
+    for path in ("/api/chat%00", "/st%C3%A4ff/", "/widget/%ff%fe/../../model/parse", "/api/chat%E2%80%AE"):
+        answer = proxy.request("GET", path)
+        assert answer.status in (400, 404) and from_nginx(answer), path
+    # What a parent types passes through untouched, odd characters and all (the web service cleans it).
+    assert proxy.chat("deploy-unicode-0001", "Hello\u200b there 👋 café", source="127.0.0.12").status == 200
+    assert stack_of_proxy.fake_received[-1]["message"] == "Hello there 👋 café"
+
+
+@pytest.mark.stack
 def test_nginx_logs_no_message_text_query_string_referrer_or_address(stack_of_proxy: ProxyStack) -> None:
     proxy = stack_of_proxy.proxy
     marker = "zqxj-my-son-came-home-with-a-new-phone"
@@ -564,42 +590,28 @@ def units(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     busy = [int(port) for port in UNIT_PORTS.values() if port_open(int(port))]
     assert not busy, f"ports {busy} are in use"
     top = tmp_path_factory.mktemp(f"host-{request.param}")
-    dropped: list[str] = []
-    if request.param == "sqlite":
-        host = make_host(top, bwrap, SQLITE, sqlite_file(top))
-    else:
-        postgres, redis_server = request.getfixturevalue("postgres"), request.getfixturevalue("redis_server")
-        if postgres.url is None:
-            pytest.skip(f"PostgreSQL unavailable: {postgres.problem}")
-        import redis
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
+    with ExitStack() as cleanup:
+        if request.param == "sqlite":
+            host = make_host(top, bwrap, SQLITE, sqlite_file(top))
+        else:
+            postgres, redis_server = request.getfixturevalue("postgres"), request.getfixturevalue("redis_server")
+            if postgres.url is None:
+                pytest.skip(f"PostgreSQL unavailable: {postgres.problem}")
+            import redis
 
-        name = f"deploy_{secrets.token_hex(5)}"
-        admin = create_engine(postgres.url, future=True, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        dropped.append(name)
-        for db in (LOCK_DB, LIMITS_DB):
-            redis.Redis.from_url(f"{redis_server.url}/{db}").flushdb()
-        database = make_url(postgres.url).set(database=name).render_as_string(hide_password=False)
-        storage = {
-            "DATABASE_URL": database,
-            "LOCK_STORE_URL": f"{redis_server.url}/{LOCK_DB}",
-            "RATE_LIMIT_STORAGE": f"{redis_server.url}/{LIMITS_DB}",
-        }
-        host = make_host(top, bwrap, storage, database, redis_server.url)
-    try:
+            database = cleanup.enter_context(own_postgres_database(postgres.url, "deploy"))
+            for db in (LOCK_DB, LIMITS_DB):
+                redis.Redis.from_url(f"{redis_server.url}/{db}").flushdb()
+            storage = {
+                "DATABASE_URL": database,
+                "LOCK_STORE_URL": f"{redis_server.url}/{LOCK_DB}",
+                "RATE_LIMIT_STORAGE": f"{redis_server.url}/{LIMITS_DB}",
+            }
+            host = make_host(top, bwrap, storage, database, redis_server.url)
+        cleanup.callback(lambda: [stop(process) for process in host.running.values()])
         for kind in ("actions", "rasa", "web"):
             record(f"unit {kind}@1 ({request.param}): start to health answered (s)", host.run(kind))
         yield host
-    finally:
-        for process in host.running.values():
-            stop(process)
-        for name in dropped:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def stored_turns(database: str, sender: str) -> int:

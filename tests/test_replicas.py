@@ -17,12 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import redis
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
 
 from bot.benchmark.conversations import REFERRAL_ANSWERS
 from bot.runner import Service, Supervisor
 from bot.storage.models import Referral
 from bot.web.relay import RasaReplicas
+from tests.helpers import own_postgres_database
 from tests.stack_support import post, running_stack, start_referral, texts
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres]
@@ -63,14 +63,8 @@ def webhook() -> Iterator[Webhook]:
 def replica_database(postgres) -> Iterator[str]:  # noqa: ANN001 (conftest's fixture)
     if postgres.url is None:
         pytest.skip(f"PostgreSQL unavailable: {postgres.problem}")
-    name = f"replicas_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres.url, future=True, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield str(make_url(postgres.url).set(database=name))
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with own_postgres_database(postgres.url, "replicas") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
