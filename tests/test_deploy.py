@@ -481,6 +481,7 @@ LOCK_DB, LIMITS_DB = 7, 8  # Redis databases of this module's own
 # What a process says when its unit keeps it from writing somewhere it needs to (the journal would show it).
 COMPLAINTS = re.compile(
     r"Read-only file system|not a writable directory|Permission denied|unable to open database|Could not create tables|Falling back"
+    r"|content unavailable"  # the Rasa server could not read content/ and answers from the domain's copy
 )
 
 
