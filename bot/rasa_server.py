@@ -156,7 +156,10 @@ def with_token_from_environment(argv: list[str]) -> list[str]:
     from bot.config import get_settings
 
     token = get_settings().rasa_token.get_secret_value()
-    if len(argv) > 1 and argv[1] == "run" and token and "--auth-token" not in argv and "-t" not in argv:
+    given = "--auth-token" in argv or "-t" in argv
+    if len(argv) > 1 and argv[1] == "run" and "--enable-api" in argv and not token and not given:
+        raise SystemExit("RASA_TOKEN is empty: the Rasa server's HTTP API must never run without a token (make setup makes one).")
+    if len(argv) > 1 and argv[1] == "run" and token and not given:
         return [*argv, "--auth-token", token]
     return argv
 

@@ -264,6 +264,31 @@ async def test_a_good_edit_is_saved_to_the_file_kept_as_a_version_and_audited(ws
     assert not list(ws.content.rglob(".*.tmp"))  # the temporary file was renamed into place
 
 
+async def test_a_content_folder_that_cannot_be_written_is_said_plainly_and_nothing_changes(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    await ws.sign_in("eddie")
+    token, base = await step_form(ws)
+    before = ws.text(TOPIC_FILE)
+
+    def read_only(*args: object, **kwargs: object) -> None:  # what a read-only file system answers (root ignores chmod)
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "replace", read_only)
+    response = await ws.client.post(
+        "/staff/content/topics/grooming/steps/start",
+        data={"csrf_token": token, "base": base, "text": "You are not to blame, and nor is your child.", "more": ""},
+    )
+    page = await response.text()
+    assert response.status == 422
+    assert "could not be written" in page and "nothing was saved" in page
+    assert ws.text(TOPIC_FILE) == before and not list(ws.content.rglob(".*.tmp"))
+    assert ws.audit("content_saved") == []
+
+
 BROKEN_EDITS = {
     "a typed-in phone number": "Call 0800 123 4567 to talk to someone about what has happened to your child today.",
     "a service that does not exist": "Talk to {{nobody.phone}} about what has happened. You are not to blame for this.",

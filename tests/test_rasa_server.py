@@ -14,7 +14,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa_sdk.events import ActiveLoop, SlotSet
 
 from bot import rasa_server
-from bot.config import PROJECT_ROOT, load_settings
+from bot.config import PROJECT_ROOT, get_settings, load_settings
 from bot.runner import services
 
 SECRET = "my son is at Darren's flat on Mill Lane"
@@ -87,6 +87,15 @@ def test_the_token_reaches_rasa_from_the_environment_not_the_command_line(monkey
     assert "s3cret-token" not in rasa.command and "--auth-token" not in rasa.command
     argv = rasa_server.with_token_from_environment(["rasa", "run", "--enable-api"])
     assert argv[-2:] == ["--auth-token", "s3cret-token"]
+
+
+def test_the_http_api_is_never_opened_without_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RASA_TOKEN", "")
+    get_settings.cache_clear()
+    with pytest.raises(SystemExit) as refusal:
+        rasa_server.with_token_from_environment(["rasa", "run", "--enable-api"])
+    assert "RASA_TOKEN is empty" in str(refusal.value)
+    assert rasa_server.with_token_from_environment(["rasa", "run"]) == ["rasa", "run"]  # no API: nothing to guard
 
 
 def test_a_blank_database_url_gives_rasa_the_default_database_not_an_empty_one(monkeypatch: pytest.MonkeyPatch) -> None:

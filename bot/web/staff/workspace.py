@@ -184,9 +184,9 @@ async def _save(
                     flash(await get_session(request), "Nothing had changed, so nothing was saved.")
                     raise web.HTTPSeeOther(str(request.rel_url))
                 outcome = await db(editing.check_change, _root(ctx), relative, new_body, REFERRAL_NEEDS, _today(ctx))
-                if outcome.ok:
-                    path = editing.content_file(_root(ctx), relative)
-                    await db(editing.write_atomically, path, new_body)
+                if outcome.ok and not await _written(editing.content_file(_root(ctx), relative), new_body):
+                    problems.append(NOT_WRITTEN)
+                elif outcome.ok:
                     await db(versions.record, relative, new_body, actor=account.username, kind="saved", detail=detail)
                     log.info("content saved: %s by %s", relative, account.username)
                     flash(await get_session(request), f"Saved. Parents see the change from their next message ({detail}).")
@@ -402,10 +402,28 @@ async def restore(request: web.Request) -> web.Response:
             reasons = "; ".join(f.message for f in outcome.refused[:3])
             flash(session, f"Version {version.id} was not restored, because with the content as it is now: {reasons}", "error")
             raise back
-        await db(editing.write_atomically, editing.content_file(_root(ctx), version.file), version.body)
+        if not await _written(editing.content_file(_root(ctx), version.file), version.body):
+            flash(session, f"Version {version.id} was not restored. {NOT_WRITTEN}", "error")
+            raise back
         await db(versions.record, version.file, version.body, actor=account.username, kind="restored", detail=f"version {version.id}")
     flash(session, f"Version {version.id} restored. Parents see it from their next message.")
     raise back
+
+
+NOT_WRITTEN = (
+    "The content folder could not be written (the server may not allow it, or the disk is full), so nothing "
+    "was saved and parents still see the content as it was. Tell a developer or the service's host."
+)
+
+
+async def _written(path: Path, body: str) -> bool:
+    """Write a content file; False (with a log line naming only the error's type) where the folder refuses it."""
+    try:
+        await db(editing.write_atomically, path, body)
+    except OSError as exc:
+        log.error("content file not written: %s (%s)", path.name, type(exc).__name__)
+        return False
+    return True
 
 
 # -- insight ---------------------------------------------------------------------------------------------------
