@@ -7,6 +7,7 @@ import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import textstat
 
@@ -246,7 +247,10 @@ def label_findings(file: str, kind: str, have: Labels, need: Mapping[str, LabelK
     return findings
 
 
+@lru_cache(maxsize=4096)
 def readability(text: str) -> float | None:
+    """Flesch reading ease; kept per text, since a check (or an editor's save, which checks twice) scores
+    every step and textstat's syllable counting was most of its time."""
     if len(text.split()) < MIN_WORDS_FOR_READABILITY:
         return None
     return round(float(textstat.flesch_reading_ease(text)), 1)

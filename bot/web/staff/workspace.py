@@ -72,9 +72,8 @@ def _file_of(content: Content, topic_id: str) -> str:
 
 def _sync_all(ctx: StaffContext) -> None:
     """Record, as found on disk, every file that differs from its last version (hand edits show in the history)."""
-    versions, root = _versions(ctx), _root(ctx)
-    for relative in editing.content_files(root):
-        versions.sync(relative, (root / relative).read_text(encoding="utf-8"))
+    root = _root(ctx)
+    _versions(ctx).sync_all({relative: (root / relative).read_text(encoding="utf-8") for relative in editing.content_files(root)})
 
 
 def _needs_admin(request: web.Request, relative: str) -> None:
