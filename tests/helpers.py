@@ -82,7 +82,7 @@ def messages() -> dict:
     """Every required message; "menu" lists the topics, the others offer a way back to them."""
     data = {name: {"text": f"{name} text. " + PLAIN, "buttons": ["menu"]} for name in REQUIRED_MESSAGES}
     data["menu"]["buttons"] = ["topics"]
-    return {"messages": data}
+    return {"messages": data, "buttons": _shipped_yaml("messages.yml")["buttons"]}
 
 
 # libyaml's parser and emitter where PyYAML has them: the pure-Python ones took a third of the content tests.
@@ -126,6 +126,11 @@ def staff_words() -> dict:
     return _shipped_yaml("staff.yml")
 
 
+def web_words() -> dict:
+    """The shipped content/web.yml."""
+    return _shipped_yaml("web.yml")
+
+
 def write_content(
     root: Path,
     topics: list[dict] | None = None,
@@ -133,6 +138,7 @@ def write_content(
     message_data: dict | None = None,
     referral_data: dict | None = None,
     staff_data: dict | None = None,
+    web_data: dict | None = None,
 ) -> Path:
     """Write a content folder at root/content and return it."""
     root = root / "content"
@@ -141,6 +147,7 @@ def write_content(
     (root / "messages.yml").write_text(dump_yaml(message_data or messages()))
     (root / "referral.yml").write_text(dump_yaml(referral_data or referral()))
     (root / "staff.yml").write_text(dump_yaml(staff_data or staff_words()))
+    (root / "web.yml").write_text(dump_yaml(web_data or web_words()))
     for item in topics if topics is not None else [topic()]:
         (root / "topics" / f"{item['id']}.yml").write_text(dump_yaml(item))
     return root

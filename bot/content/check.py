@@ -17,6 +17,7 @@ from bot.content.organisation import ORGANISATION_ID, TEAM_ID
 from bot.content.organisation import SECTIONS as ORGANISATION_SECTIONS
 from bot.content.render import BrokenReference, references_in, render, resolve, without_references
 from bot.content.style import avoided_in
+from bot.content.words import BUTTON_WORDS, STAFF_PAGE_WORDS, WEB_WORDS
 
 MAX_BUBBLE_CHARS = 600
 MIN_READING_EASE = 60.0
@@ -48,6 +49,8 @@ REQUIRED_MESSAGES = (
 
 REFERRAL_FILE = "content/referral.yml"
 STAFF_FILE = "content/staff.yml"
+MESSAGES_FILE = "content/messages.yml"
+WEB_PATH = "content/web.yml"
 MENU_PATH = "content/menu.yml"
 # The first menu: one button per group, then these two (bot/conversation.py); short enough for a phone.
 FIRST_MENU_EXTRAS = ("Talk to someone", "I need help now")
@@ -174,6 +177,7 @@ def structural_findings(content: Content, needs: ReferralNeeds | None = None) ->
         if message_id not in content.messages:
             findings.append(Finding("error", "content/messages.yml", "", f'missing message "{message_id}"'))
     findings += _referral_findings(content, needs)
+    findings += _words_findings(content)
     findings += notes_findings(content)
     intents: dict[str, str] = {}
     for topic in content.topics.values():
@@ -208,6 +212,15 @@ def _referral_findings(content: Content, needs: ReferralNeeds | None) -> list[Fi
         findings += label_findings(REFERRAL_FILE, "choices", referral.choices, choices)
         findings += label_findings(STAFF_FILE, "", content.staff, needs.staff)
     return findings
+
+
+def _words_findings(content: Content) -> list[Finding]:
+    """The standard buttons', the web service's, the widget's and the staff pages' words (bot.content.words)."""
+    return (
+        label_findings(MESSAGES_FILE, "", {"buttons": content.buttons}, {"buttons": BUTTON_WORDS})
+        + label_findings(WEB_PATH, "", content.web, WEB_WORDS)
+        + label_findings(STAFF_FILE, "", content.staff, STAFF_PAGE_WORDS)
+    )
 
 
 def _placeholders(words: str) -> set[str] | None:

@@ -18,6 +18,7 @@ from aiohttp_session import session_middleware
 
 from bot.accounts.staff import Passwords
 from bot.config import Settings, SettingsError
+from bot.content.models import fill
 from bot.content.store import ContentStore
 from bot.handoff.form import REFERRAL_NEEDS
 from bot.storage.repository import ReferralStore
@@ -97,7 +98,7 @@ def build_staff_app(ctx: StaffContext) -> web.Application:
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,  # every value from a referral is escaped; there is no |safe anywhere
         undefined=jinja2.StrictUndefined,
-        filters={"when": when, "ago": ago},
+        filters={"when": when, "ago": ago, "fill": fill},
         bytecode_cache=COMPILED_TEMPLATES,
     )
     app.cleanup_ctx.append(_storage_ctx(ctx))

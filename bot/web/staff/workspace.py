@@ -29,7 +29,7 @@ from bot.handoff.form import REFERRAL_NEEDS
 from bot.storage.content_versions import ContentVersions, Version, sha256_text
 from bot.storage.insight import InsightStore, period, shown
 from bot.web.staff.context import StaffContext, context, db, user
-from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, allow_large, flash, form_text, read_form
+from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, allow_large, form_text, read_form, say
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ async def _save(
                 problems.append(str(exc))
             else:
                 if new_body == body:
-                    flash(await get_session(request), "Nothing had changed, so nothing was saved.")
+                    say(await get_session(request), ctx, "nothing_changed")
                     raise web.HTTPSeeOther(str(request.rel_url))
                 outcome = await db(editing.check_change, _root(ctx), relative, new_body, REFERRAL_NEEDS, _today(ctx))
                 if outcome.ok:
@@ -188,7 +188,7 @@ async def _save(
                     await db(editing.write_atomically, path, new_body)
                     await db(versions.record, relative, new_body, actor=account.username, kind="saved", detail=detail)
                     log.info("content saved: %s by %s", relative, account.username)
-                    flash(await get_session(request), f"Saved. Parents see the change from their next message ({detail}).")
+                    say(await get_session(request), ctx, "saved", detail=detail)
                     raise web.HTTPSeeOther(str(request.rel_url))
     return await _page(
         request,
@@ -394,16 +394,16 @@ async def restore(request: web.Request) -> web.Response:
         body = await db(_read, ctx, version.file)
         await db(versions.sync, version.file, body)
         if body == version.body:
-            flash(session, "That version is the one in use now: nothing to restore.")
+            say(session, ctx, "restore_current")
             raise back
         outcome = await db(editing.check_change, _root(ctx), version.file, version.body, REFERRAL_NEEDS, _today(ctx))
         if not outcome.ok:
             reasons = "; ".join(f.message for f in outcome.refused[:3])
-            flash(session, f"Version {version.id} was not restored, because with the content as it is now: {reasons}", "error")
+            say(session, ctx, "restore_refused", "error", number=version.id, reasons=reasons)
             raise back
         await db(editing.write_atomically, editing.content_file(_root(ctx), version.file), version.body)
         await db(versions.record, version.file, version.body, actor=account.username, kind="restored", detail=f"version {version.id}")
-    flash(session, f"Version {version.id} restored. Parents see it from their next message.")
+    say(session, ctx, "restored", number=version.id)
     raise back
 
 
