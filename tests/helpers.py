@@ -277,13 +277,14 @@ WIDGET_HARNESS = Path(__file__).parent / "js" / "widget_harness.js"
 NO_NODE = shutil.which("node") is None  # skip reason: the browser tests run the widget too
 
 
-def run_widget(reply: str, typed: str, config_help: str = "Call 999 <b>now</b>") -> dict:
+def run_widget(reply: str, typed: str, config_help: str = "Call 999 <b>now</b>", words: dict | None = None) -> dict:
     """Open the widget, let the fake relay answer `reply`, type `typed`; the harness's report (see there).
 
     `config_help`: the help text /widget/config.json gives; "none" for none, "down" for no config at all.
+    `words`: the words the config gives (content/web.yml `widget:`); none by default.
     """
     run = subprocess.run(
-        ["node", str(WIDGET_HARNESS), str(WIDGET_SCRIPT), reply, typed, config_help],
+        ["node", str(WIDGET_HARNESS), str(WIDGET_SCRIPT), reply, typed, config_help, json.dumps(words) if words else ""],
         capture_output=True,
         text=True,
         timeout=60,
