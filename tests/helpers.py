@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import shutil
@@ -297,7 +298,9 @@ def run_widget(reply: str, typed: str, config_help: str = "Call 999 <b>now</b>",
 def _migrated_template() -> Path:
     from bot.storage.migrate import upgrade
 
-    path = Path(tempfile.mkdtemp(prefix="migrated-")) / "template.db"
+    folder = tempfile.mkdtemp(prefix="migrated-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "template.db"
     upgrade(f"sqlite:///{path}")
     return path
 
