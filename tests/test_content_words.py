@@ -146,6 +146,25 @@ async def test_edited_statuses_headings_and_notes_show_on_the_staff_pages(staff:
     assert "Your note is on the referral." in await added.text()
 
 
+def test_the_accounts_page_words_every_role_there_is() -> None:
+    from bot.content.words import STAFF_PAGE_WORDS
+    from bot.storage.models import STAFF_ROLES
+
+    assert set(STAFF_PAGE_WORDS["roles"]) == set(STAFF_ROLES)
+
+
+async def test_edited_role_and_finding_words_show_on_the_admin_and_check_pages(staff: Staff, copy: Path) -> None:
+    staff.ctx.content = ContentStore(copy, REFERRAL_NEEDS)
+    staff.ctx.settings = staff.ctx.settings.copy(update=dict(content_dir=copy))
+    edit(copy, "staff.yml", lambda d: (d["roles"].update(editor="Editor: changes the words, sees no referral"),
+                                       d["findings"].update(warning="Have a look")))
+    await staff.sign_in("root")
+    accounts = await (await staff.client.get("/staff/accounts")).text()
+    assert "Editor: changes the words, sees no referral" in accounts
+    check = await (await staff.client.get("/staff/content/check")).text()
+    assert "<strong>Have a look</strong>" in check and "Worth a look" not in check
+
+
 async def test_a_broken_topic_before_start_up_still_lets_staff_sign_in_with_the_words_of_staff_yml(
     staff: Staff, copy: Path
 ) -> None:

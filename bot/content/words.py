@@ -92,6 +92,9 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
         "edit_service_title": frozenset({"service"}),
         "edit_step_title": frozenset({"topic", "step"}),
     },
+    # Each role on the accounts page (bot.storage.models.STAFF_ROLES), and each kind of finding on the check page.
+    "roles": _plain("staff", "editor", "admin"),
+    "findings": _plain("error", "warning"),
     "flash": {
         **_plain(
             "signed_out", "assigned_to_you", "unassigned", "note_added", "erase_not_confirmed", "tick_to_export",

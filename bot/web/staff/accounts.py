@@ -15,18 +15,13 @@ from bot.storage.staff_repository import AccountExists
 from bot.web.staff.context import context, db, user
 from bot.web.staff.security import ADMIN_ONLY, allow, form_text, read_form, say
 
-ROLE_WORDS = {
-    "staff": "Staff: works with referrals",
-    "editor": "Editor: the content workspace only (no referrals)",
-    "admin": "Admin: everything, accounts and the audit log",
-}
-
 
 async def accounts_page(request: web.Request) -> web.Response:
     from bot.web.staff.views import page
 
     accounts = await db(context(request).repo().accounts.all)
-    return await page(request, "accounts.html", accounts=accounts, roles=STAFF_ROLES, role_words=ROLE_WORDS)
+    words = context(request).page_section("roles")
+    return await page(request, "accounts.html", accounts=accounts, roles=STAFF_ROLES, role_words=words)
 
 
 def _back(request: web.Request) -> web.HTTPSeeOther:

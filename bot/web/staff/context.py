@@ -68,6 +68,13 @@ class StaffContext:
             raise ContentUnavailable(f"content/staff.yml cannot word the staff pages: {problems[:3]}")
         return labels
 
+    def page_section(self, name: str) -> dict[str, str]:
+        """One section of `page_words`; the page cannot be drawn (503) without it."""
+        try:
+            return self.page_words()[name]
+        except ContentUnavailable:
+            raise web.HTTPServiceUnavailable(text="content/staff.yml cannot word the staff pages.") from None
+
     def team_name(self) -> str:
         """The support team's name from content/organisation.yml (the one place it is set)."""
         try:

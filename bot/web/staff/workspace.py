@@ -34,7 +34,6 @@ from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, allow_large,
 log = logging.getLogger(__name__)
 
 SAVE_LOCK = web.AppKey("content_save_lock", asyncio.Lock)
-LEVEL_WORDS = {"error": "Must fix", "warning": "Worth a look"}
 
 
 async def _page(request: web.Request, template: str, **values: Any) -> web.Response:
@@ -146,7 +145,7 @@ def check_report(root: Path, today: date) -> dict[str, Any]:
 async def check_page(request: web.Request) -> web.Response:
     ctx = context(request)
     report = await db(check_report, _root(ctx), _today(ctx))
-    return await _page(request, "content_check.html", level_words=LEVEL_WORDS, **report)
+    return await _page(request, "content_check.html", level_words=context(request).page_section("findings"), **report)
 
 
 # -- editing -----------------------------------------------------------------------------------------------
