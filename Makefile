@@ -35,9 +35,10 @@ lint:
 pytest:
 	$(PY) -m pytest -q
 
-# Everything but the slow kinds (the real stack, the browser, PostgreSQL, Redis): the loop to run while working.
+# Everything but the slow kinds (the real stack, the browser, PostgreSQL, Redis, TensorFlow), on every core:
+# the loop to run while working. `make test` runs them all.
 test-fast: setup
-	$(PY) -m pytest -q -m "not stack and not browser and not postgres and not redis"
+	$(PY) -m pytest -q -n auto -m "not stack and not browser and not postgres and not redis and not model"
 
 rasa-test:
 	$(PY) -m rasa test core --model models/current.tar.gz --stories tests/stories \

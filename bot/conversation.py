@@ -10,13 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.content.buttons import (  # noqa: F401 (the conversation's own vocabulary, re-exported for the actions)
-    DEFAULT_LABELS,
     HELP_NOW,
     MENU,
     MORE,
     NEXT,
     TALK,
     BotMessage,
+    carry_on_button,
     expand_buttons,
     open_group_payload,
     open_topic_payload,
@@ -52,7 +52,7 @@ def message(content: Content, message_id: str) -> BotMessage:
 
 def menu(content: Content) -> BotMessage:
     entry = message(content, "menu")
-    extra = [b for b in standard_buttons("talk_to_someone", "help_now") if b not in entry.buttons]
+    extra = [b for b in standard_buttons(content, "talk_to_someone", "help_now") if b not in entry.buttons]
     return BotMessage(entry.text, entry.buttons + extra)
 
 
@@ -62,10 +62,10 @@ def _step_message(content: Content, topic: Topic, index: int, *, show_more: bool
     text = step.more if show_more and step.more else step.text
     buttons = expand_buttons(step.buttons, content)
     if not is_last:
-        buttons += [{"title": step.next_label or DEFAULT_LABELS["next"], "payload": NEXT}]
+        buttons += [{"title": step.next_label or content.buttons["next"], "payload": NEXT}]
     if step.more and not show_more:
-        buttons += standard_buttons("more")
-    buttons += standard_buttons("menu", "talk_to_someone", "help_now")
+        buttons += standard_buttons(content, "more")
+    buttons += standard_buttons(content, "menu", "talk_to_someone", "help_now")
     return BotMessage(render(text, content.services), buttons)
 
 
@@ -101,7 +101,7 @@ def next_step(content: Content, place: Place) -> Turn:
     if index + 1 >= len(topic.steps):
         end = message(content, "topic_end")
         return Turn(
-            [BotMessage(end.text, end.buttons or standard_buttons("menu", "talk_to_someone", "help_now"))], Place()
+            [BotMessage(end.text, end.buttons or standard_buttons(content, "menu", "talk_to_someone", "help_now"))], Place()
         )
     return Turn([_step_message(content, topic, index + 1, show_more=False)], Place(topic.id, topic.steps[index + 1].id))
 
@@ -162,7 +162,7 @@ def choices(content: Content, message_id: str, ranking: Ranking) -> BotMessage:
     """A message from messages.yml, then the likeliest topics, "Something else" and "Talk to someone"."""
     entry = message(content, message_id)
     offered = [{"title": topic.title, "payload": open_topic_payload(topic.id)} for topic in likely_topics(content, ranking)]
-    return BotMessage(entry.text, entry.buttons + offered + standard_buttons("something_else", "talk_to_someone"))
+    return BotMessage(entry.text, entry.buttons + offered + standard_buttons(content, "something_else", "talk_to_someone"))
 
 
 def fallback(content: Content, place: Place, ranking: Ranking = ()) -> Turn:
@@ -184,7 +184,7 @@ def show_menu(content: Content, group_id: str | None = None) -> Turn:
         return Turn([menu(content)], Place())
     text = render(group.text, content.services) if group.text else message(content, "menu").text
     buttons = [topic_button(topic) for topic in content.group_topics(group)]
-    return Turn([BotMessage(text, buttons + standard_buttons("menu", "talk_to_someone", "help_now"))], Place())
+    return Turn([BotMessage(text, buttons + standard_buttons(content, "menu", "talk_to_someone", "help_now"))], Place())
 
 
 def resume_offer(content: Content, place: Place) -> BotMessage | None:
@@ -194,7 +194,7 @@ def resume_offer(content: Content, place: Place) -> BotMessage | None:
         return None
     topic, index = current
     text = render(content.messages["resume"].text, content.services)
-    return BotMessage(text, [{"title": f"Carry on: {topic.title}", "payload": open_topic_payload(f"{topic.id}/{topic.steps[index].id}")}])
+    return BotMessage(text, [carry_on_button(content, topic, topic.steps[index].id)])
 
 
 def insight_events(action: str, before: Place, turn: Turn) -> list[tuple[str, str, str]]:

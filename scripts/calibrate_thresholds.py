@@ -27,7 +27,7 @@ from bot.evaluation.data import held_out_split, training_examples  # noqa: E402
 from bot.evaluation.run import parse_all, train  # noqa: E402
 from bot.safety.intents import SAFETY_INTENTS, help_given_for  # noqa: E402
 from bot.safety.lexicon_store import LexiconStore  # noqa: E402
-from bot.safety.rasa_component import apply_safety_net  # noqa: E402
+from bot.safety.net import apply_safety_net  # noqa: E402
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +29,19 @@ from tests.helpers import migrated_sqlite
 
 if TYPE_CHECKING:
     from tests.staff_support import Staff
+
+def _temp_files_in_memory() -> None:
+    """Tests' files (databases, copies of content/, documents) on the machine's RAM disk where it has one:
+    tests write and sync many small files, and on a disk shared with other work the waits were a good part of
+    `make test-fast` (67 s against 77 s in one comparison). A TMPDIR set by whoever runs the tests wins."""
+    ram = Path("/dev/shm")
+    if os.environ.get("TMPDIR") or not (ram.is_dir() and os.access(ram, os.W_OK)):
+        return
+    os.environ["TMPDIR"] = str(ram)  # for xdist's workers and any program a test starts
+    tempfile.tempdir = str(ram)
+
+
+_temp_files_in_memory()
 
 SERVICES = PROJECT_ROOT / "scripts" / "test-services.sh"
 REDIS_SERVICE = PROJECT_ROOT / "scripts" / "test-redis.sh"

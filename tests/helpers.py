@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import shutil
@@ -20,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -86,11 +87,27 @@ def messages() -> dict:
     """Every required message; "menu" lists the topics, the others offer a way back to them."""
     data = {name: {"text": f"{name} text. " + PLAIN, "buttons": ["menu"]} for name in REQUIRED_MESSAGES}
     data["menu"]["buttons"] = ["topics"]
-    return {"messages": data}
+    return {"messages": data, "buttons": _shipped_yaml("messages.yml")["buttons"]}
+
+
+# libyaml's parser and emitter where PyYAML has them: the pure-Python ones took a third of the content tests.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@cache
+def _shipped_text(name: str) -> str:
+    return (SHIPPED_CONTENT_DIR / name).read_text(encoding="utf-8")
 
 
 def _shipped_yaml(name: str) -> dict:
-    return yaml.safe_load((SHIPPED_CONTENT_DIR / name).read_text(encoding="utf-8"))
+    """A fresh parse of a shipped file (the caller's to change)."""
+    return yaml.load(_shipped_text(name), Loader=_LOADER)  # noqa: S506 (a safe loader)
+
+
+def dump_yaml(data: object) -> str:
+    """`yaml.safe_dump(data, sort_keys=False)`, faster."""
+    return yaml.dump(data, Dumper=_DUMPER, sort_keys=False)
 
 
 def referral() -> dict:
@@ -114,6 +131,11 @@ def staff_words() -> dict:
     return _shipped_yaml("staff.yml")
 
 
+def web_words() -> dict:
+    """The shipped content/web.yml."""
+    return _shipped_yaml("web.yml")
+
+
 def write_content(
     root: Path,
     topics: list[dict] | None = None,
@@ -121,16 +143,18 @@ def write_content(
     message_data: dict | None = None,
     referral_data: dict | None = None,
     staff_data: dict | None = None,
+    web_data: dict | None = None,
 ) -> Path:
     """Write a content folder at root/content and return it."""
     root = root / "content"
     (root / "topics").mkdir(parents=True, exist_ok=True)
-    (root / "services.yml").write_text(yaml.safe_dump(services or SERVICES, sort_keys=False))
-    (root / "messages.yml").write_text(yaml.safe_dump(message_data or messages(), sort_keys=False))
-    (root / "referral.yml").write_text(yaml.safe_dump(referral_data or referral(), sort_keys=False))
-    (root / "staff.yml").write_text(yaml.safe_dump(staff_data or staff_words(), sort_keys=False))
+    (root / "services.yml").write_text(dump_yaml(services or SERVICES))
+    (root / "messages.yml").write_text(dump_yaml(message_data or messages()))
+    (root / "referral.yml").write_text(dump_yaml(referral_data or referral()))
+    (root / "staff.yml").write_text(dump_yaml(staff_data or staff_words()))
+    (root / "web.yml").write_text(dump_yaml(web_data or web_words()))
     for item in topics if topics is not None else [topic()]:
-        (root / "topics" / f"{item['id']}.yml").write_text(yaml.safe_dump(item, sort_keys=False))
+        (root / "topics" / f"{item['id']}.yml").write_text(dump_yaml(item))
     return root
 
 
@@ -258,13 +282,14 @@ WIDGET_HARNESS = Path(__file__).parent / "js" / "widget_harness.js"
 NO_NODE = shutil.which("node") is None  # skip reason: the browser tests run the widget too
 
 
-def run_widget(reply: str, typed: str, config_help: str = "Call 999 <b>now</b>") -> dict:
+def run_widget(reply: str, typed: str, config_help: str = "Call 999 <b>now</b>", words: dict | None = None) -> dict:
     """Open the widget, let the fake relay answer `reply`, type `typed`; the harness's report (see there).
 
     `config_help`: the help text /widget/config.json gives; "none" for none, "down" for no config at all.
+    `words`: the words the config gives (content/web.yml `widget:`); none by default.
     """
     run = subprocess.run(
-        ["node", str(WIDGET_HARNESS), str(WIDGET_SCRIPT), reply, typed, config_help],
+        ["node", str(WIDGET_HARNESS), str(WIDGET_SCRIPT), reply, typed, config_help, json.dumps(words) if words else ""],
         capture_output=True,
         text=True,
         timeout=60,
@@ -277,7 +302,9 @@ def run_widget(reply: str, typed: str, config_help: str = "Call 999 <b>now</b>")
 def _migrated_template() -> Path:
     from bot.storage.migrate import upgrade
 
-    path = Path(tempfile.mkdtemp(prefix="migrated-")) / "template.db"
+    folder = tempfile.mkdtemp(prefix="migrated-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "template.db"
     upgrade(f"sqlite:///{path}")
     return path
 

@@ -95,3 +95,22 @@ def test_the_data_read_from_a_file_is_the_callers_own_and_bad_yaml_is_found_ever
         assert read_yaml(path, collector) is None
         assert [f.message for f in collector.findings] == [collector.findings[0].message]
         assert "not valid YAML" in collector.findings[0].message
+
+
+def test_stores_on_one_folder_share_a_load_only_while_the_files_and_the_needs_are_the_same(tmp_path: Path) -> None:
+    import yaml
+
+    from bot.handoff.form import REFERRAL_NEEDS
+
+    root = write_content(tmp_path)
+    first = ContentStore(root).get()
+    assert ContentStore(root).get() is first  # the same files: loaded once
+    path = root / "staff.yml"
+    words = yaml.safe_load(path.read_text())
+    del words["case_page"]["no_contact"]
+    path.write_text(yaml.safe_dump(words))
+    touch_later(path)
+    changed = ContentStore(root).get()  # without the hand-off's needs, a staff label is not required
+    assert changed is not first and "no_contact" not in changed.staff["case_page"]
+    with pytest.raises(ContentUnavailable):  # a store that needs it never takes that load
+        ContentStore(root, REFERRAL_NEEDS).get()

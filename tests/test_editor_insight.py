@@ -16,10 +16,9 @@ from sqlalchemy import select
 import actions.actions as project_actions
 from bot.content.store import ContentStore
 from bot.storage.insight import InsightRecorder, InsightStore, shown
-from bot.storage.migrate import upgrade
 from bot.storage.models import InsightCount, InsightSeen
 from bot.storage.repository import make_engine
-from tests.helpers import SHIPPED_CONTENT_DIR
+from tests.helpers import SHIPPED_CONTENT_DIR, migrated_sqlite
 
 SECRET_TEXT = "my daughter Amy was taken to 12 Acacia Road"
 
@@ -54,8 +53,7 @@ class Parent:
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> InsightStore:
-    url = f"sqlite:///{tmp_path / 'insight.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "insight.db")
     store = InsightStore(make_engine(url), "a test key")
     monkeypatch.setattr(project_actions, "INSIGHT", InsightRecorder(store))
     monkeypatch.setattr(project_actions, "CONTENT", ContentStore(SHIPPED_CONTENT_DIR))

@@ -24,13 +24,12 @@ from bot.content.store import ContentStore
 from bot.storage.content_versions import ContentVersions
 from bot.storage.crypto import Cipher, generate_key
 from bot.storage.insight import InsightStore
-from bot.storage.migrate import upgrade
 from bot.storage.models import AuditLog
 from bot.storage.repository import ReferralStore, make_engine
 from bot.storage.staff_repository import StaffRepository
 from bot.web.app import create_app
 from bot.web.staff import STAFF, StaffContext
-from tests.helpers import NOW, SHIPPED_CONTENT_DIR, Clock
+from tests.helpers import NOW, SHIPPED_CONTENT_DIR, Clock, migrated_sqlite
 
 PASSWORD = "a long enough password"
 HOSTILE = "<script>alert(1)</script>"
@@ -84,8 +83,7 @@ async def ws(aiohttp_client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("STAFF_SESSION_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("CONTENT_DIR", str(content))
     monkeypatch.setenv("INSIGHT_KEY", "insight-test-key")
-    url = f"sqlite:///{tmp_path / 'staff.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "staff.db")
     app = create_app(load_settings())
     ctx = app[STAFF]
     ctx.clock = Clock(NOW)
@@ -367,6 +365,23 @@ async def test_a_hand_edit_shows_up_in_the_history_and_any_version_can_be_restor
     assert response.status == 303
     assert ws.text(TOPIC_FILE) == original
     assert ws.audit("content_restored") == [("eddie", f"{TOPIC_FILE}: version {first}")]
+
+
+async def test_the_content_page_records_each_file_once_and_then_only_a_file_changed_by_hand(ws: Workspace) -> None:
+    versions = ContentVersions(ws.store.engine)
+    await ws.sign_in("eddie")
+    await ws.client.get("/staff/content/")
+    first = versions.files_with_history()
+    assert TOPIC_FILE in first and "services.yml" in first and set(first.values()) == {1}
+    assert versions.latest(TOPIC_FILE).detail == "first seen"
+    await ws.client.get("/staff/content/")
+    assert versions.files_with_history() == first  # nothing changed, nothing recorded
+    path = ws.content / TOPIC_FILE
+    path.write_text(ws.text(TOPIC_FILE).replace("builds trust with a child", "gains the trust of a child", 1), encoding="utf-8")
+    await ws.client.get("/staff/content/")
+    assert versions.files_with_history() == {**first, TOPIC_FILE: 2}
+    latest = versions.latest(TOPIC_FILE)
+    assert (latest.kind, latest.detail) == ("on_disk", "changed outside the workspace") and "gains the trust" in latest.body
 
 
 async def test_a_service_edit_is_checked_and_saved(ws: Workspace) -> None:

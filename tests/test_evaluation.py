@@ -40,6 +40,7 @@ def test_safety_recall_and_false_alarms_are_counted_on_the_right_messages() -> N
     assert result.false_alarms == [("grooming_info", "what is grooming", "danger_now")]
 
 
+@pytest.mark.model  # trains and loads a Rasa model (TensorFlow)
 @pytest.mark.skipif(not BEHAVIOURS_PATH.exists(), reason="../shared/eval/behaviours.yml is not beside the project")
 def test_the_evaluate_command_trains_measures_and_saves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "eval.json"

@@ -1,4 +1,8 @@
-"""The Rasa server's adjustments (bot/rasa_server.py) hold against the installed Rasa."""
+"""The Rasa server's adjustments (bot/rasa_server.py) hold against the installed Rasa.
+
+bot.rasa_server imports Rasa's core, and with it TensorFlow (seconds): it is imported by the fixture, when
+a test runs, so that `make test-fast` (which leaves the `model` tests out) never pays for it.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +10,44 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
 from unittest import mock
 
 import jsonschema
 import pytest
-from rasa.core.actions.action import RemoteAction
 from rasa_sdk.events import ActiveLoop, SlotSet
 
-from bot import rasa_server
 from bot.config import PROJECT_ROOT, get_settings, load_settings
 from bot.runner import services
+
+pytestmark = pytest.mark.model
 
 SECRET = "my son is at Darren's flat on Mill Lane"
 
 
 @pytest.fixture(autouse=True)
-def rasa_as_shipped() -> Iterator[None]:
-    """Every test starts and ends with Rasa's own names: a patch left behind would leak into others."""
-    rasa_server.uninstall()
-    yield
-    rasa_server.uninstall()
+def rasa_server() -> Iterator[ModuleType]:
+    """bot.rasa_server. Every test starts and ends with Rasa's own names: a patch left behind would leak into others."""
+    from bot import rasa_server as module
+
+    module.uninstall()
+    yield module
+    module.uninstall()
 
 
 @pytest.fixture()
-def remote_action() -> RemoteAction:
+def remote_action(rasa_server: ModuleType) -> Any:
+    from rasa.core.actions.action import RemoteAction
+
     rasa_server.install()
     return RemoteAction("action_topic_next", None)
 
 
-async def test_rasas_own_call_path_uses_the_cheap_check(aiohttp_server) -> None:
+async def test_rasas_own_call_path_uses_the_cheap_check(aiohttp_server, rasa_server: ModuleType) -> None:
     """RemoteAction.run, as the Rasa server calls it, against an action server: the schema is never re-checked."""
     from aiohttp import web
+    from rasa.core.actions.action import RemoteAction
     from rasa.core.channels.channel import CollectingOutputChannel
     from rasa.core.nlg import TemplatedNaturalLanguageGenerator
     from rasa.shared.core.domain import Domain
@@ -59,13 +70,15 @@ async def test_rasas_own_call_path_uses_the_cheap_check(aiohttp_server) -> None:
     assert check_schema.call_count == 0
 
 
-def test_another_rasa_version_stops_the_server_before_anything_is_replaced() -> None:
+def test_another_rasa_version_stops_the_server_before_anything_is_replaced(rasa_server: ModuleType) -> None:
+    from rasa.core.actions.action import RemoteAction
+
     with pytest.raises(rasa_server.UnexpectedRasa, match="Rasa 3.7.0 is installed"):
         rasa_server.check_rasa("3.7.0")
     assert RemoteAction._validate_action_result is not rasa_server.validate_action_result
 
 
-def test_a_name_missing_from_rasa_stops_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_name_missing_from_rasa_stops_the_server(monkeypatch: pytest.MonkeyPatch, rasa_server: ModuleType) -> None:
     import rasa.core.run
 
     monkeypatch.delattr(rasa.core.run, "load_agent_on_start")
@@ -73,7 +86,9 @@ def test_a_name_missing_from_rasa_stops_the_server(monkeypatch: pytest.MonkeyPat
         rasa_server.install()
 
 
-def test_uninstall_gives_rasas_own_names_back() -> None:
+def test_uninstall_gives_rasas_own_names_back(rasa_server: ModuleType) -> None:
+    from rasa.core.actions.action import RemoteAction
+
     original = RemoteAction._validate_action_result
     rasa_server.install()
     assert RemoteAction._validate_action_result is rasa_server.validate_action_result
@@ -81,7 +96,9 @@ def test_uninstall_gives_rasas_own_names_back() -> None:
     assert RemoteAction._validate_action_result is original
 
 
-def test_the_token_reaches_rasa_from_the_environment_not_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_token_reaches_rasa_from_the_environment_not_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, rasa_server: ModuleType
+) -> None:
     monkeypatch.setenv("RASA_TOKEN", "s3cret-token")
     rasa = next(service for service in services(load_settings()) if service.name == "Rasa server")
     assert "s3cret-token" not in rasa.command and "--auth-token" not in rasa.command
@@ -89,7 +106,7 @@ def test_the_token_reaches_rasa_from_the_environment_not_the_command_line(monkey
     assert argv[-2:] == ["--auth-token", "s3cret-token"]
 
 
-def test_the_http_api_is_never_opened_without_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_http_api_is_never_opened_without_a_token(monkeypatch: pytest.MonkeyPatch, rasa_server: ModuleType) -> None:
     monkeypatch.setenv("RASA_TOKEN", "")
     get_settings.cache_clear()
     with pytest.raises(SystemExit) as refusal:
@@ -98,7 +115,9 @@ def test_the_http_api_is_never_opened_without_a_token(monkeypatch: pytest.Monkey
     assert rasa_server.with_token_from_environment(["rasa", "run"]) == ["rasa", "run"]  # no API: nothing to guard
 
 
-def test_a_blank_database_url_gives_rasa_the_default_database_not_an_empty_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_blank_database_url_gives_rasa_the_default_database_not_an_empty_one(
+    monkeypatch: pytest.MonkeyPatch, rasa_server: ModuleType
+) -> None:
     """systemd's EnvironmentFile sets `DATABASE_URL=` as blank; blank means the default, for endpoints.yml too
     (with an empty URL Rasa kept conversations in memory, and a restart lost them)."""
     monkeypatch.delenv("LOCK_STORE_URL", raising=False)
@@ -120,7 +139,7 @@ def a_reply() -> dict:
     }
 
 
-def test_a_good_action_reply_passes_without_rechecking_the_schema(remote_action: RemoteAction) -> None:
+def test_a_good_action_reply_passes_without_rechecking_the_schema(remote_action: Any, rasa_server: ModuleType) -> None:
     validator_class = type(rasa_server.action_reply_validator())
     with mock.patch.object(validator_class, "check_schema", wraps=validator_class.check_schema) as check_schema:
         for _ in range(20):
@@ -136,7 +155,7 @@ def test_a_good_action_reply_passes_without_rechecking_the_schema(remote_action:
         {"events": [], "responses": ["plain text instead of a response"]},
     ],
 )
-def test_a_bad_action_reply_raises_rasas_own_error(remote_action: RemoteAction, bad_reply: dict) -> None:
+def test_a_bad_action_reply_raises_rasas_own_error(remote_action: Any, bad_reply: dict) -> None:
     with pytest.raises(jsonschema.ValidationError) as raised:
         remote_action._validate_action_result(bad_reply)
     assert "Failed to validate Action server response" in raised.value.message
@@ -176,7 +195,9 @@ def test_rasa_logs_withhold_what_a_parent_typed_even_in_a_traceback() -> None:
     assert "Darren" not in logged and "Mill Lane" not in logged
 
 
-def test_the_loaded_model_is_set_aside_from_full_garbage_collections(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_loaded_model_is_set_aside_from_full_garbage_collections(
+    monkeypatch: pytest.MonkeyPatch, rasa_server: ModuleType
+) -> None:
     # A full sweep over the loaded model stalled every open conversation for about 350 ms under load.
     import asyncio
     import gc

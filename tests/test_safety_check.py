@@ -12,7 +12,7 @@ from bot.evaluation.challenge import ChallengeScore, without_check_questions
 from bot.payloads import is_offered_payload
 from bot.safety.intents import CHECK_INTENTS, SAFETY_INTENTS, help_given_for
 from bot.safety.lexicon_store import LexiconStore
-from bot.safety.rasa_component import apply_safety_net
+from bot.safety.net import apply_safety_net
 
 STORE = LexiconStore(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")
 CONTENT = ContentStore(PROJECT_ROOT / "content").get()

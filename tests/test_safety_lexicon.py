@@ -11,7 +11,7 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.safety.detector import detect, load_lexicon, negated_types, tidy
 from bot.safety.lexicon_store import LexiconStore
-from bot.safety.rasa_component import apply_safety_net
+from bot.safety.net import apply_safety_net
 
 LEXICON = load_lexicon(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")
 

@@ -152,7 +152,7 @@ def test_the_install_command_on_the_set_up_project_changes_nothing(capsys: pytes
     assert before == {name: (ENCODER_DIR / name).stat().st_mtime_ns for name in EXPECTED_SHA256}
 
 
-# --- the featurizer ---------------------------------------------------------------------------------
+# --- the featurizer: TensorFlow's BERT, so these are `model` tests (make test runs them, test-fast does not) ---
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +183,7 @@ def reference_embedding(model, text: str) -> np.ndarray:  # noqa: ANN001
     return pooled / np.linalg.norm(pooled)
 
 
+@pytest.mark.model
 @pytest.mark.parametrize(
     "text",
     ["my son has gone missing", "Is it GROOMING if he buys her things?? x", "naïve café — “quotes” and emoji 😀", ""],
@@ -194,6 +195,7 @@ def test_the_feature_is_the_reference_eager_mean_pooled_embedding(featurizer, te
     assert np.max(np.abs(got - expected)) < 1e-4
 
 
+@pytest.mark.model
 def test_a_batch_of_mixed_lengths_gives_what_each_message_gives_alone(featurizer) -> None:  # noqa: ANN001
     texts = ["hi", "my daughter keeps going missing at night and comes back with new things " * 3, "thank you"]
     together = featurizer.encoder.encode(texts, batch_size=2)
@@ -201,6 +203,7 @@ def test_a_batch_of_mixed_lengths_gives_what_each_message_gives_alone(featurizer
     assert np.max(np.abs(together - alone)) < 1e-5
 
 
+@pytest.mark.model
 def test_similar_messages_are_closer_than_unrelated_ones(featurizer) -> None:  # noqa: ANN001
     missing = sentence_vector(featurizer, "my son has not come home and I can't reach him")
     also_missing = sentence_vector(featurizer, "my boy is missing, he never came back last night")
@@ -208,6 +211,7 @@ def test_similar_messages_are_closer_than_unrelated_ones(featurizer) -> None:  #
     assert missing @ also_missing > missing @ unrelated + 0.2
 
 
+@pytest.mark.model
 @pytest.mark.parametrize(
     "text",
     [
@@ -226,6 +230,7 @@ def test_odd_text_gets_a_finite_unit_vector(featurizer, text: str) -> None:  # n
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-4
 
 
+@pytest.mark.model
 def test_a_featurizer_on_changed_files_refuses_to_load(tmp_path: Path) -> None:
     from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
 
@@ -235,6 +240,7 @@ def test_a_featurizer_on_changed_files_refuses_to_load(tmp_path: Path) -> None:
         SentenceEncoderFeaturizer({"model_path": str(folder)}, "sentence_encoder")
 
 
+@pytest.mark.model
 def test_an_already_loaded_encoder_is_not_used_once_its_files_change(tmp_path: Path) -> None:
     from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
 
@@ -245,6 +251,7 @@ def test_an_already_loaded_encoder_is_not_used_once_its_files_change(tmp_path: P
         SentenceEncoderFeaturizer({"model_path": str(folder)}, "sentence_encoder")
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("config", [{"max_tokens": 4}, {"max_tokens": "128"}, {"scale": 0}, {"scale": True}])
 def test_bad_settings_are_refused(config: dict) -> None:
     from rasa.shared.exceptions import InvalidConfigException
@@ -257,6 +264,7 @@ def test_bad_settings_are_refused(config: dict) -> None:
 
 # The classifier's fit is not what is tested: a small training set and few iterations keep it to seconds
 # (1,000 iterations on five examples an intent took 40 s of the fast loop), and lbfgs says it stopped early.
+@pytest.mark.model
 @pytest.mark.filterwarnings("ignore:lbfgs failed to converge")
 def test_a_trained_rasa_model_with_the_featurizer_parses_odd_messages(tmp_path: Path) -> None:
     from bot.evaluation.data import first_per_intent, training_examples

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import FormData
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select
 
 from bot.accounts.staff import Passwords, add_account
@@ -24,7 +24,7 @@ from bot.storage.models import AuditLog, LoginThrottle
 from bot.web.app import create_app
 from bot.web.staff.present import UK
 from tests.helpers import NOW, save
-from tests.staff_support import HOSTILE, PASSWORD, REF, Staff, token_in
+from tests.staff_support import CHEAP_HASHER, HOSTILE, PASSWORD, REF, Staff, token_in
 
 PAGES = ["/staff/", f"/staff/referrals/{REF}", "/staff/overview", "/staff/audit"]
 APIS = ["/staff/api/queue"]
@@ -305,6 +305,17 @@ async def test_every_attempt_is_audited_with_the_address_but_never_a_name_no_acc
     ]
     for text in (audit_text, throttle_text):
         assert typed_by_mistake.lower() not in text.lower() and "127.0.0.1" not in throttle_text
+
+
+def test_the_dummy_hash_has_the_settings_of_the_real_ones_even_when_one_is_shared() -> None:
+    """A dummy hash made with cheap settings must never stand in for the production ones (the time would differ)."""
+    cheap, production = Passwords(CHEAP_HASHER), Passwords()
+    cheap_dummy, production_dummy = cheap.dummy_hash(), production.dummy_hash()
+    assert extract_parameters(cheap_dummy) == extract_parameters(CHEAP_HASHER.hash("x"))
+    assert extract_parameters(production_dummy) == extract_parameters(PasswordHasher().hash("x"))
+    assert Passwords().dummy_hash() == production_dummy  # made once per process for the same settings
+    assert Passwords(CHEAP_HASHER).dummy_hash() == cheap_dummy
+    assert not production.verify(None, "not a real password, only here to spend the same time")
 
 
 async def test_unknown_names_take_as_long_as_known_ones(staff: Staff) -> None:

@@ -8,7 +8,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.config import PROJECT_ROOT
-from bot.nlu.text_cleaner import TextCleaner
 from bot.safety.detector import detect, load_lexicon
 from bot.text import clean_message
 from bot.web.chat_input import parse_chat_input
@@ -57,7 +56,10 @@ def test_the_relay_passes_on_the_word_without_its_invisible_characters(hider: st
     assert parsed.message == "he is in danger"
 
 
+@pytest.mark.model  # a Rasa NLU component: Rasa's component registry imports TensorFlow
 def test_the_first_nlu_component_cleans_messages_and_training_examples() -> None:
+    from bot.nlu.text_cleaner import TextCleaner
+
     message = Message({TEXT: "my son is in dan\u200bger"})
     TextCleaner().process([message])
     assert message.get(TEXT) == "my son is in danger"

@@ -1,4 +1,5 @@
-"""Buttons as parents see them: the payloads they send, their standard labels, and editors' buttons expanded.
+"""Buttons as parents see them: the payloads they send, the standard ones (worded in messages.yml), and editors'
+buttons expanded.
 
 Rendering, like bot.content.render: the domain's generated replies (domain_responses) and the conversation
 (bot.conversation) both use it, so it lives with the content.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from bot.content.models import Button, Content, Topic
+from bot.content.models import Button, Content, Topic, fill
 from bot.safety.intents import SAFETY_INTENTS
 
 # Payloads sent by buttons. Intents and entities are declared in the Rasa domain (domain/).
@@ -19,18 +20,16 @@ MENU = "/menu"
 TALK = "/talk_to_someone"
 HELP_NOW = "/help_now"
 
-DEFAULT_LABELS = {
-    "next": "Next",
-    "more": "Tell me more",
-    "menu": "Back to topics",
-    "talk_to_someone": "Talk to someone",
-    "help_now": "I need help now",
-    "something_else": "Something else",
+# The payload of each standard button; its words are the content's (messages.yml `buttons:`, bot.content.words).
+STANDARD_PAYLOADS = {
+    "next": NEXT,
+    "more": MORE,
+    "menu": MENU,
+    "talk_to_someone": TALK,
+    "help_now": HELP_NOW,
+    "something_else": MENU,
     # The "yes" to a check question: the full safety reply.
-    "danger_now": "Yes, someone is in danger now",
-    "missing_now": "Yes, my child is missing now",
-    "parent_crisis": "Yes, I feel like that",
-    "confront_perpetrator": "Yes, I'm thinking of it",
+    **{intent: "/" + intent for intent in SAFETY_INTENTS},
 }
 
 
@@ -49,17 +48,13 @@ def open_group_payload(group_id: str) -> str:
     return MENU + json.dumps({"group": group_id}, separators=(",", ":"))
 
 
-def standard_buttons(*keys: str) -> list[dict[str, str]]:
-    payloads = {
-        "next": NEXT,
-        "more": MORE,
-        "menu": MENU,
-        "talk_to_someone": TALK,
-        "help_now": HELP_NOW,
-        "something_else": MENU,
-        **{intent: "/" + intent for intent in SAFETY_INTENTS},
-    }
-    return [{"title": DEFAULT_LABELS[key], "payload": payloads[key]} for key in keys]
+def standard_buttons(content: Content, *keys: str) -> list[dict[str, str]]:
+    return [{"title": content.buttons[key], "payload": STANDARD_PAYLOADS[key]} for key in keys]
+
+
+def carry_on_button(content: Content, topic: Topic, step_id: str) -> dict[str, str]:
+    """Back to exactly where the parent was in a topic."""
+    return {"title": fill(content.buttons["carry_on"], topic=topic.title), "payload": open_topic_payload(f"{topic.id}/{step_id}")}
 
 
 def topic_button(topic: Topic) -> dict[str, str]:
@@ -79,8 +74,8 @@ def expand_buttons(buttons: tuple[Button, ...], content: Content) -> list[dict[s
     for button in buttons:
         if button.goto == "topics":
             expanded.extend(topic_buttons(content))
-        elif button.goto in DEFAULT_LABELS:
-            standard = standard_buttons(button.goto)[0]
+        elif button.goto in STANDARD_PAYLOADS:
+            standard = standard_buttons(content, button.goto)[0]
             expanded.append({"title": button.title or standard["title"], "payload": standard["payload"]})
         else:
             target = content.topics.get(button.goto.partition("/")[0])

@@ -7,6 +7,7 @@ import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import textstat
 
@@ -16,6 +17,7 @@ from bot.content.organisation import ORGANISATION_ID, TEAM_ID
 from bot.content.organisation import SECTIONS as ORGANISATION_SECTIONS
 from bot.content.render import BrokenReference, references_in, render, resolve, without_references
 from bot.content.style import avoided_in
+from bot.content.words import BUTTON_WORDS, STAFF_PAGE_WORDS, WEB_WORDS
 
 MAX_BUBBLE_CHARS = 600
 MIN_READING_EASE = 60.0
@@ -47,6 +49,8 @@ REQUIRED_MESSAGES = (
 
 REFERRAL_FILE = "content/referral.yml"
 STAFF_FILE = "content/staff.yml"
+MESSAGES_FILE = "content/messages.yml"
+WEB_PATH = "content/web.yml"
 MENU_PATH = "content/menu.yml"
 # The first menu: one button per group, then these two (bot/conversation.py); short enough for a phone.
 FIRST_MENU_EXTRAS = ("Talk to someone", "I need help now")
@@ -173,6 +177,7 @@ def structural_findings(content: Content, needs: ReferralNeeds | None = None) ->
         if message_id not in content.messages:
             findings.append(Finding("error", "content/messages.yml", "", f'missing message "{message_id}"'))
     findings += _referral_findings(content, needs)
+    findings += _words_findings(content)
     findings += notes_findings(content)
     intents: dict[str, str] = {}
     for topic in content.topics.values():
@@ -207,6 +212,15 @@ def _referral_findings(content: Content, needs: ReferralNeeds | None) -> list[Fi
         findings += label_findings(REFERRAL_FILE, "choices", referral.choices, choices)
         findings += label_findings(STAFF_FILE, "", content.staff, needs.staff)
     return findings
+
+
+def _words_findings(content: Content) -> list[Finding]:
+    """The standard buttons', the web service's, the widget's and the staff pages' words (bot.content.words)."""
+    return (
+        label_findings(MESSAGES_FILE, "", {"buttons": content.buttons}, {"buttons": BUTTON_WORDS})
+        + label_findings(WEB_PATH, "", content.web, WEB_WORDS)
+        + label_findings(STAFF_FILE, "", content.staff, STAFF_PAGE_WORDS)
+    )
 
 
 def _placeholders(words: str) -> set[str] | None:
@@ -246,7 +260,10 @@ def label_findings(file: str, kind: str, have: Labels, need: Mapping[str, LabelK
     return findings
 
 
+@lru_cache(maxsize=4096)
 def readability(text: str) -> float | None:
+    """Flesch reading ease; kept per text, since a check (or an editor's save, which checks twice) scores
+    every step and textstat's syllable counting was most of its time."""
     if len(text.split()) < MIN_WORDS_FOR_READABILITY:
         return None
     return round(float(textstat.flesch_reading_ease(text)), 1)

@@ -23,6 +23,7 @@ from bot.content.notes import NOTES_FILE, load_notes
 from bot.content.organisation import load_organisation
 from bot.content.reading import Collector, has_hidden_characters, read_yaml
 from bot.content.style import STYLE_FILE, load_avoid
+from bot.content.words import WEB_FILE
 
 SERVICE_DETAIL_FIELDS = ("phone", "text", "email", "website", "hours", "about")
 ORGANISATION_FILE = "organisation.yml"  # optional: the organisation and its team (bot/content/organisation.py)
@@ -168,13 +169,16 @@ def load_topic(path: Path, root: Path) -> tuple[Topic | None, list[Finding]]:
     return topic, collector.findings
 
 
-def load_messages(path: Path, root: Path) -> tuple[dict[str, Message], list[Finding]]:
+def load_messages(path: Path, root: Path) -> tuple[dict[str, Message], dict[str, str], list[Finding]]:
+    """messages.yml: the messages, and the standard buttons' words (`buttons:`)."""
     collector = Collector(_relative(path, root))
     data = read_yaml(path, collector)
     raw_messages = data.get("messages") if isinstance(data, dict) else None
     if data is not None and not isinstance(raw_messages, dict):
         collector.error("", 'the file needs a "messages:" section')
-    return _messages(raw_messages, collector), collector.findings
+    messages = _messages(raw_messages, collector)
+    buttons = label_sections({"buttons": data.get("buttons")}, "", collector) if isinstance(data, dict) else {}
+    return messages, buttons.get("buttons", {}), collector.findings
 
 
 def _messages(raw_messages: Any, collector: Collector) -> dict[str, Message]:
@@ -270,8 +274,8 @@ def label_sections(raw: Any, kind: str, collector: Collector) -> Labels:
     return sections
 
 
-def load_staff_words(path: Path, root: Path) -> tuple[Labels, list[Finding]]:
-    """content/staff.yml: the words of the staff's case text and referral page, by section."""
+def load_words(path: Path, root: Path) -> tuple[Labels, list[Finding]]:
+    """A file of label sections (content/staff.yml, content/web.yml): {section: {key: words}}."""
     collector = Collector(_relative(path, root))
     data = read_yaml(path, collector)
     if data is not None and not isinstance(data, dict):
@@ -285,24 +289,29 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
     findings: list[Finding] = []
     services: dict[str, Service] = {}
     messages: dict[str, Message] = {}
+    buttons: dict[str, str] = {}
     services_path, messages_path = root / "services.yml", root / "messages.yml"
     if services_path.exists():
         services, found = load_services(services_path, root)
         findings.extend(found)
     if messages_path.exists():
-        messages, found = load_messages(messages_path, root)
+        messages, buttons, found = load_messages(messages_path, root)
         findings.extend(found)
     referral_path = root / "referral.yml"
     referral = ReferralWording()
     if referral_path.exists():
         referral, found = load_referral(referral_path, root)
         findings.extend(found)
-    staff_path = root / STAFF_FILE
+    staff_path, web_path = root / STAFF_FILE, root / WEB_FILE
     staff: Labels = {}
+    web: Labels = {}
     if staff_path.exists():
-        staff, found = load_staff_words(staff_path, root)
+        staff, found = load_words(staff_path, root)
         findings.extend(found)
-    for path in (services_path, messages_path, referral_path, staff_path):
+    if web_path.exists():
+        web, found = load_words(web_path, root)
+        findings.extend(found)
+    for path in (services_path, messages_path, referral_path, staff_path, web_path):
         if not path.exists():
             findings.append(Finding("error", _relative(path, root), "", "this file is missing"))
     organisation_path = root / ORGANISATION_FILE
@@ -357,5 +366,7 @@ def load_content(root: Path) -> tuple[Content, list[Finding]]:
         menu_groups=menu_groups,
         notes=notes,
         staff=staff,
+        buttons=buttons,
+        web=web,
     )
     return content, findings

@@ -176,7 +176,9 @@ class Content:
     avoid: tuple[AvoidPhrase, ...] = ()  # phrases the content check warns about
     menu_groups: tuple[MenuGroup, ...] = ()  # empty: the first menu lists the menu topics themselves
     notes: NotesWording | None = None  # content/notes.yml; None where the folder has none
-    staff: Labels = field(default_factory=dict)  # the words staff read about a referral (content/staff.yml)
+    staff: Labels = field(default_factory=dict)  # the words staff read: a referral, the staff pages (content/staff.yml)
+    buttons: dict[str, str] = field(default_factory=dict)  # the standard buttons' words (messages.yml `buttons:`)
+    web: Labels = field(default_factory=dict)  # the web service's and the widget's words (content/web.yml)
 
     def menu_topics(self) -> list[Topic]:
         return sorted((t for t in self.topics.values() if t.menu), key=lambda t: (t.order, t.id))

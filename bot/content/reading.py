@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -61,9 +62,13 @@ def read_yaml(path: Path, collector: Collector) -> Any:
     return None
 
 
+# Printable ASCII, new lines and tabs are never hidden: only the other characters need their category looked up.
+_NOT_PLAIN = re.compile(r"[^\x20-\x7e\n\t]")
+
+
 def has_hidden_characters(value: str) -> bool:
     """Control or format characters (zero-width, bidi overrides) that would hide or reorder text."""
-    return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" for ch in value)
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in _NOT_PLAIN.findall(value))
 
 
 def text_field(collector: Collector, raw: Any, key: str, where: str, limit: int, required: bool = True) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from bot.content.check import structural_findings
@@ -34,6 +36,14 @@ def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(entries)
 
 
+# The last few loads, shared by every store on the same folder with the same needs: the web service keeps
+# two stores on one folder, and each test's app as many again. A load is only reused while the folder's
+# fingerprint is the one it was made from.
+_SHARED_LOADS: OrderedDict[tuple[str, int], tuple[ReferralNeeds | None, tuple[tuple[str, int, int], ...], Content]] = OrderedDict()
+_SHARED_LIMIT = 8
+_SHARED_LOCK = threading.Lock()
+
+
 class ContentStore:
     """Gives the current content, reloading it when any file in the folder has changed (bot.live)."""
 
@@ -53,6 +63,20 @@ class ContentStore:
             raise ContentUnavailable(f"no valid content in {self.root}: {exc.problems[:3]}") from None
 
     def _load(self) -> Content:
+        key, fingerprint = (str(self.root), id(self.needs)), _fingerprint(self.root)
+        with _SHARED_LOCK:
+            shared = _SHARED_LOADS.get(key)
+        if shared is not None and shared[0] is self.needs and shared[1] == fingerprint:
+            return shared[2]
+        content = self._load_and_check()
+        with _SHARED_LOCK:
+            _SHARED_LOADS[key] = (self.needs, fingerprint, content)
+            _SHARED_LOADS.move_to_end(key)
+            while len(_SHARED_LOADS) > _SHARED_LIMIT:
+                _SHARED_LOADS.popitem(last=False)
+        return content
+
+    def _load_and_check(self) -> Content:
         content, findings = load_content(self.root)
         # The phrases-to-avoid list only feeds the content check: a mistake in it never holds back content.
         style_file = _relative_style_file(self.root)

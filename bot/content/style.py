@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": 
 _QUOTES.update(str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'}))
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Text as the matcher compares it: NFKC, casefolded, straight quotes, no invisible characters, one space."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
@@ -29,6 +31,7 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@lru_cache(maxsize=1024)
 def _pattern(phrase: str) -> re.Pattern[str]:
     words = [re.escape(word) for word in phrase.split(" ")]
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")

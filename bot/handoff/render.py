@@ -15,6 +15,7 @@ import phonenumbers
 from bot.content.models import Content, LabelKeys, fill
 from bot.handoff.parent_notes import parent_notes_lines
 from bot.handoff.summary import FIELD_ORDER, Answers, Summary, safety_types
+from bot.storage.models import PRIORITIES, STATUSES
 
 NONE: frozenset[str] = frozenset()
 
@@ -55,6 +56,8 @@ STAFF_WORDS: dict[str, LabelKeys] = {
     "speakers": {"parent": NONE, "assistant": NONE},
     "case_text": CASE_TEXT_WORDS,
     "case_page": CASE_PAGE_WORDS,
+    "statuses": dict.fromkeys(STATUSES, NONE),
+    "priorities": dict.fromkeys(PRIORITIES, NONE),
 }
 
 

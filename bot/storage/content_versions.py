@@ -8,7 +8,7 @@ history too, under "found on disk".
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,11 +81,30 @@ class ContentVersions:
 
     def sync(self, file: str, body: str) -> Version | None:
         """Record `body` as found on disk when it differs from the last version (or there is none)."""
-        latest = self.latest(file)
-        if latest is not None and latest.sha256 == sha256_text(body):
-            return None
-        detail = "first seen" if latest is None else "changed outside the workspace"
-        return self.record(file, body, actor=ON_DISK, kind="on_disk", detail=detail)
+        recorded = self.sync_all({file: body})
+        return recorded[0] if recorded else None
+
+    def sync_all(self, bodies: Mapping[str, str]) -> list[Version]:
+        """`sync` for many files: one query for their last versions and one transaction for what changed
+        (a query and a transaction per file made the workspace's first page take a third of a second)."""
+        if not bodies:
+            return []
+        now = self._clock()
+        with self._session() as session, session.begin():
+            newest = (
+                select(func.max(ContentVersion.id)).where(ContentVersion.file.in_(list(bodies))).group_by(ContentVersion.file)
+            )
+            last = dict(session.execute(select(ContentVersion.file, ContentVersion.sha256).where(ContentVersion.id.in_(newest))).all())
+            rows = []
+            for file, body in bodies.items():
+                sha256 = sha256_text(body)
+                if last.get(file) == sha256:
+                    continue
+                detail = "first seen" if file not in last else "changed outside the workspace"
+                rows.append(ContentVersion(file=file, sha256=sha256, body=body, actor=ON_DISK, kind="on_disk", detail=detail, at=now))
+            session.add_all(rows)
+            session.flush()
+            return [_version(row) for row in rows]
 
     def record(self, file: str, body: str, *, actor: str, kind: str, detail: str | None) -> Version:
         """A new version, with an audit row (file and what changed, never more) in the same transaction."""

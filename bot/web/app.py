@@ -23,6 +23,7 @@ from bot.web.staff import setup_staff
 from bot.web.widget import setup_widget
 from bot.web.widget.cors import origin_may_post
 from bot.web.widget.helpnow import help_now
+from bot.web.words import parent_words
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -59,7 +60,7 @@ async def json_errors_for_the_api(request: web.Request, handler):  # type: ignor
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status == 413:
-            return _error(413, "That message is too big to send.")
+            return _error(413, _said(request, "too_big"))
         if exc.status >= 400 and request.path.startswith("/api/"):
             return _error(exc.status, exc.reason)
         raise
@@ -79,6 +80,10 @@ def security_headers(trusted_proxy_hops: int):  # type: ignore[no-untyped-def]
     return add
 
 
+def _said(request: web.Request, key: str, **values: object) -> str:
+    return parent_words(request.config_dict[CONTENT], "chat_errors", key, **values)
+
+
 def _error(status: int, message: str, **extra: object) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
 
@@ -86,11 +91,11 @@ def _error(status: int, message: str, **extra: object) -> web.Response:
 async def chat(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     if not origin_may_post(request):
-        return _error(403, "This website is not allowed to use the assistant.")
+        return _error(403, _said(request, "not_allowed"))
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-        return _error(400, "The request was not valid JSON.")
+        return _error(400, _said(request, "not_json"))
     try:
         chat_input = parse_chat_input(body, settings.max_message_chars)
     except ChatInputError as exc:
@@ -100,8 +105,7 @@ async def chat(request: web.Request) -> web.Response:
     if wait:
         response = _error(
             429,
-            f"You're sending messages faster than I can take them. Please wait {wait} seconds, then send it "
-            "again: your message is still in the box.",
+            _said(request, "too_fast", seconds=wait),
             retry_after=wait,
             help_now=help_now_text(request.app),
         )
@@ -122,7 +126,7 @@ async def chat(request: web.Request) -> web.Response:
         log.warning("assistant unreachable: %s", type(exc).__name__)
         return _error(
             503,
-            "Sorry, the assistant is not answering right now. Your message was not lost: try again in a moment.",
+            _said(request, "unavailable"),
             help_now=help_now_text(request.app),
         )
     return web.json_response({"messages": clean_bot_messages(raw)})
@@ -147,7 +151,7 @@ async def assistant_status(request: web.Request) -> web.Response:
     up = any(await asyncio.gather(*(answers(url) for url in request.app[REPLICAS].urls)))
     if up:
         return web.json_response({"assistant": "ok"})
-    return _error(503, "The assistant is not answering yet.", assistant="unreachable")
+    return _error(503, _said(request, "not_answering_yet"), assistant="unreachable")
 
 
 async def _http_session(app: web.Application):  # type: ignore[no-untyped-def]

@@ -40,13 +40,13 @@ from bot.web.rate_limits import ChatRateLimits, RateLimitSettings
 from bot.web.relay import NoReplicaAnswered, RasaReplicas, ReplicaHttpError, relay
 from bot.web.widget.cors import origin_may_post, preflight
 from bot.web.widget.notes_config import NOTES_FEATURES
+from bot.web.words import parent_words
 
 log = logging.getLogger(__name__)
 
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
 PDF_QUEUE_SECONDS = 20.0
 NOTES_SERVICE = web.AppKey("notes_service", object)
-EMPTY = "There is nothing in your notes yet. Add an entry or fill in the sheet first."
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,10 @@ class NotesLimits:
         )
 
 
+def _said(store: ContentStore, key: str, **values: object) -> str:
+    return parent_words(store, "notes_errors", key, **values)
+
+
 def _error(status: int, message: str, **extra: object) -> web.Response:
     response = web.json_response({"error": message, **extra}, status=status)
     if "retry_after" in extra:
@@ -78,8 +82,8 @@ def _error(status: int, message: str, **extra: object) -> web.Response:
     return response
 
 
-def _too_big() -> web.Response:
-    response = _error(413, "Your notes are too big to send in one go. Please save some, then remove them.")
+def _too_big(store: ContentStore) -> web.Response:
+    response = _error(413, _said(store, "too_big"))
     response.force_close()  # the rest of the body is never read, so the connection cannot be used again
     return response
 
@@ -89,24 +93,24 @@ class Refused(Exception):
         self.response = response
 
 
-async def _read_body(request: web.Request, seconds: float) -> bytes:
+async def _read_body(request: web.Request, seconds: float, store: ContentStore) -> bytes:
     """The body, refused past MAX_BODY_BYTES (before reading it all) or when it trickles in too slowly."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise Refused(_too_big())
+        raise Refused(_too_big(store))
 
     async def read() -> bytes:
         chunks, size = [], 0
         async for chunk in request.content.iter_chunked(16 * 1024):
             size += len(chunk)
             if size > MAX_BODY_BYTES:
-                raise Refused(_too_big())
+                raise Refused(_too_big(store))
             chunks.append(chunk)
         return b"".join(chunks)
 
     try:
         return await asyncio.wait_for(read(), seconds)
     except asyncio.TimeoutError:
-        raise Refused(_error(408, "The request took too long to arrive. Please try again.")) from None
+        raise Refused(_error(408, _said(store, "too_slow"))) from None
 
 
 class NotesService:
@@ -125,7 +129,7 @@ class NotesService:
         try:
             await asyncio.wait_for(self.pdf_slot.acquire(), self.pdf_queue_seconds)
         except asyncio.TimeoutError:
-            raise Refused(_error(503, "Sorry, that is taking too long just now. Your notes are still here: try again in a minute.")) from None
+            raise Refused(_error(503, _said(self.content, "busy"))) from None
         try:
             return await asyncio.to_thread(render_pdf, document)
         finally:
@@ -135,14 +139,14 @@ class NotesService:
 
     async def notes(self, request: web.Request, limits: ChatRateLimits) -> tuple[Notes, Content]:
         if not origin_may_post(request):
-            raise Refused(_error(403, "This website is not allowed to use the assistant."))
+            raise Refused(_error(403, _said(self.content, "not_allowed")))
         if request.content_type != "application/json":
-            raise Refused(_error(415, "Send the notes as JSON."))
-        raw = await _read_body(request, self.settings.web_body_timeout_seconds)
+            raise Refused(_error(415, _said(self.content, "send_json")))
+        raw = await _read_body(request, self.settings.web_body_timeout_seconds, self.content)
         try:
             body = json.loads(raw.decode("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-            raise Refused(_error(400, "The request was not valid JSON.")) from None
+            raise Refused(_error(400, _said(self.content, "not_json"))) from None
         try:
             notes = parse_notes(body)
         except NotesError as exc:
@@ -151,17 +155,16 @@ class NotesService:
         wait = await limits.wait_needed(address, notes.sender)
         if wait:
             raise Refused(
-                _error(429, f"That is a lot of requests in a short time. Please wait {wait} seconds and try again: "
-                       "your notes are still here.", retry_after=wait)
+                _error(429, _said(self.content, "too_fast", seconds=wait), retry_after=wait)
             )
         if notes.empty:
-            raise Refused(_error(400, EMPTY))
+            raise Refused(_error(400, _said(self.content, "nothing_yet")))
         try:
             content = self.content.get()
         except ContentUnavailable:
-            raise Refused(_error(503, "Sorry, this is not working just now. Your notes are still here.")) from None
+            raise Refused(_error(503, _said(self.content, "not_working"))) from None
         if content.notes is None:
-            raise Refused(_error(503, "Sorry, this is not working just now. Your notes are still here."))
+            raise Refused(_error(503, _said(self.content, "not_working")))
         return notes, content
 
     # -- the routes ------------------------------------------------------------------------------------
@@ -172,7 +175,7 @@ class NotesService:
             data = await self.render_pdf(build_document(notes, content))
         except PdfUnavailable as exc:
             log.error("notes PDF unavailable: %s", exc)  # names the font folder only
-            return _error(503, "The PDF cannot be made just now. The printable page and email still work.")
+            return _error(503, _said(self.content, "no_pdf"))
         return web.Response(
             body=data,
             content_type="application/pdf",
@@ -190,7 +193,7 @@ class NotesService:
     async def email(self, request: web.Request) -> web.Response:
         notes, content = await self.notes(request, self.limits.emails)
         if not self.mail.enabled:
-            return _error(503, "Sending by email is not switched on here. You can save the notes instead.")
+            return _error(503, _said(self.content, "no_email"))
         try:
             to = checked_address(notes.to or "")
         except BadAddress as exc:
@@ -208,16 +211,16 @@ class NotesService:
             await asyncio.to_thread(send, self.mail, message)
         except (smtplib.SMTPException, OSError) as exc:
             log.warning("notes email not sent: %s", type(exc).__name__)
-            return _error(502, "Sorry, the email could not be sent just now. Your notes are still here: try again, or save them.")
-        return web.json_response({"status": "sent", "message": content.notes.messages.get("email_sent", "Sent.")})
+            return _error(502, _said(self.content, "email_failed"))
+        return web.json_response({"status": "sent", "message": content.notes.messages["email_sent"]})
 
     async def referral(self, request: web.Request) -> web.Response:
         notes, content = await self.notes(request, self.limits.documents)
         assert content.notes is not None
         if not notes.consent:
-            return _error(400, "Your notes are added only if you say yes. Nothing was added.")
+            return _error(400, _said(self.content, "needs_yes"))
         started_at = await self._referral_started(notes.sender)
-        none_yet = content.notes.messages.get("referral_none", "There is no referral from this chat yet.")
+        none_yet = content.notes.messages["referral_none"]
         if started_at is None:
             return _error(404, none_yet)
         section = _referral_section(build_document(notes, content), notes)
@@ -225,10 +228,10 @@ class NotesService:
             reference = await asyncio.to_thread(self._add_to_referral, submission_key(notes.sender, started_at), section)
         except (SettingsError, StorageUnavailable) as exc:
             log.warning("parent notes not added to a referral: %s", type(exc).__name__)
-            return _error(503, "Sorry, your notes could not be added just now. They are still here: try again soon.")
+            return _error(503, _said(self.content, "not_added"))
         if reference is None:
             return _error(404, none_yet)
-        return web.json_response({"status": "added", "message": content.notes.messages.get("referral_added", "Added.")})
+        return web.json_response({"status": "added", "message": content.notes.messages["referral_added"]})
 
     # -- helpers ---------------------------------------------------------------------------------------
 
@@ -258,7 +261,7 @@ class NotesService:
             return None
         except (NoReplicaAnswered, aiohttp.ClientError, json.JSONDecodeError) as exc:
             log.warning("the conversation could not be read for the parent's notes: %s", type(exc).__name__)
-            raise Refused(_error(503, "Sorry, the assistant is not answering right now. Your notes are still here.")) from None
+            raise Refused(_error(503, _said(self.content, "assistant_away"))) from None
         finally:
             await http.close()
         events = tracker.get("events") if isinstance(tracker, dict) else None

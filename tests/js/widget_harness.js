@@ -11,7 +11,8 @@ const fs = require("fs");
 const vm = require("vm");
 
 // The config's help text: "none" gives a config without one (no valid content), "down" no config at all.
-const [widgetPath, replyText, parentText, configHelp = "Call 999 <b>now</b>"] = process.argv.slice(2);
+// The config's words (JSON), if any: what content/web.yml `widget:` says.
+const [widgetPath, replyText, parentText, configHelp = "Call 999 <b>now</b>", configWords = ""] = process.argv.slice(2);
 const trapped = [];
 const fetches = [];
 
@@ -125,6 +126,7 @@ function reply(url, options) {
     if (configHelp === "down") return Promise.reject(new TypeError("Failed to fetch"));
     const help = configHelp === "none" ? { text: "", calls: [] } : { text: configHelp, calls: [{ label: "<i>999</i>", tel: "999" }] };
     data = { help_now: help, max_message_chars: 700 };
+    if (configWords) data.words = JSON.parse(configWords);
   } else if (url.endsWith("/api/chat")) {
     data = { messages: [{ text: replyText, buttons: [{ title: replyText, payload: "/topic_next" }] }] };
   }
@@ -160,6 +162,12 @@ function shown(node) {
   }));
 }
 
+function everyText(node) {
+  // Every text node's text and every aria-label in the widget, as a screen reader could reach them.
+  return node.all().flatMap((n) => [n.tagName === "#text" ? n.textContent : null, n.attributes["aria-label"] || null])
+    .filter((text) => text);
+}
+
 async function settle() {
   for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
 }
@@ -176,9 +184,9 @@ async function settle() {
     await settle();
     const help = root.querySelector(".psa-help__text");
     const calls = root.querySelector(".psa-calls").querySelectorAll("A").map((a) => [a.textContent, a.getAttribute("href")]);
-    process.stdout.write(JSON.stringify({ trapped, fetches, shown: shown(root), help: help.textContent, calls, error }));
+    process.stdout.write(JSON.stringify({ trapped, fetches, shown: shown(root), help: help.textContent, calls, texts: everyText(root), error }));
   } catch (exc) {
     error = String(exc && exc.stack || exc);
-    process.stdout.write(JSON.stringify({ trapped, fetches, shown: [], help: "", error }));
+    process.stdout.write(JSON.stringify({ trapped, fetches, shown: [], help: "", texts: [], error }));
   }
 })();

@@ -13,20 +13,15 @@ from bot.accounts.staff import AccountError, add_account, normalise_username, re
 from bot.storage.models import STAFF_ROLES
 from bot.storage.staff_repository import AccountExists
 from bot.web.staff.context import context, db, user
-from bot.web.staff.security import ADMIN_ONLY, allow, flash, form_text, read_form
-
-ROLE_WORDS = {
-    "staff": "Staff: works with referrals",
-    "editor": "Editor: the content workspace only (no referrals)",
-    "admin": "Admin: everything, accounts and the audit log",
-}
+from bot.web.staff.security import ADMIN_ONLY, allow, form_text, read_form, say
 
 
 async def accounts_page(request: web.Request) -> web.Response:
     from bot.web.staff.views import page
 
     accounts = await db(context(request).repo().accounts.all)
-    return await page(request, "accounts.html", accounts=accounts, roles=STAFF_ROLES, role_words=ROLE_WORDS)
+    words = context(request).page_section("roles")
+    return await page(request, "accounts.html", accounts=accounts, roles=STAFF_ROLES, role_words=words)
 
 
 def _back(request: web.Request) -> web.HTTPSeeOther:
@@ -58,9 +53,9 @@ async def add(request: web.Request) -> web.Response:
             actor=me.username,
         )
     except (AccountError, AccountExists) as exc:
-        flash(session, f"No account was added: {exc}", "error")
+        say(session, ctx, "account_not_added", "error", reason=exc)
         raise _back(request) from None
-    flash(session, f"Account {account.username} added ({account.role}).")
+    say(session, ctx, "account_added", name=account.username, role=account.role)
     raise _back(request)
 
 
@@ -71,12 +66,12 @@ async def change_role(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="Choose one of the roles in the list.")
     session = await get_session(request)
     if name == me.username and role != "admin":
-        flash(session, "You cannot take away your own admin role: ask another admin.", "error")
+        say(session, context(request), "cannot_demote_yourself", "error")
         raise _back(request)
     previous = await db(context(request).repo().accounts.set_role, name, role, actor=me.username)
     if previous is None:
         raise web.HTTPNotFound(text="There is no account with that name.")
-    flash(session, f"{name} is now {role}." if previous != role else f"{name} was already {role}.")
+    say(session, context(request), "role_changed" if previous != role else "role_unchanged", name=name, role=role)
     raise _back(request)
 
 
@@ -87,11 +82,11 @@ async def set_active(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="Say whether the account should be active.")
     session = await get_session(request)
     if name == me.username:
-        flash(session, "You cannot disable your own account.", "error")
+        say(session, context(request), "cannot_disable_yourself", "error")
         raise _back(request)
     if not await db(context(request).repo().accounts.set_active, name, wanted == "yes", actor=me.username):
         raise web.HTTPNotFound(text="There is no account with that name.")
-    flash(session, f"{name} is {'enabled' if wanted == 'yes' else 'disabled, and signed out everywhere'}.")
+    say(session, context(request), "account_enabled" if wanted == "yes" else "account_disabled", name=name)
     raise _back(request)
 
 
@@ -102,11 +97,11 @@ async def set_password(request: web.Request) -> web.Response:
     try:
         found = await db(reset_password, ctx.repo().accounts, ctx.passwords, name, password, actor=me.username)
     except AccountError as exc:
-        flash(session, f"The password was not changed: {exc}", "error")
+        say(session, context(request), "password_not_changed", "error", reason=exc)
         raise _back(request) from None
     if not found:
         raise web.HTTPNotFound(text="There is no account with that name.")
-    flash(session, f"New password set for {name}; their sessions have ended.")
+    say(session, context(request), "password_set", name=name)
     raise _back(request)
 
 

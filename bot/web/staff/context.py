@@ -12,8 +12,14 @@ from aiohttp import web
 
 from bot.accounts.staff import Passwords
 from bot.config import Settings
+from bot.content.check import STAFF_FILE as STAFF_PATH
+from bot.content.check import label_findings
+from bot.content.loader import STAFF_FILE, load_words
+from bot.content.models import Labels
 from bot.content.organisation import TEAM_ID
 from bot.content.store import ContentStore, ContentUnavailable
+from bot.content.words import STAFF_PAGE_WORDS
+from bot.handoff.form import REFERRAL_NEEDS
 from bot.storage.models import utc_now
 from bot.storage.staff_repository import StaffAccount, StaffRepository
 from bot.web.staff.config import StaffConfig
@@ -40,6 +46,34 @@ class StaffContext:
                 text=self.problem or "The staff pages are starting: try again in a moment."
             )
         return self.repository
+
+    def page_words(self) -> Labels:
+        """content/staff.yml's sections for the pages (headings, statuses, one-off notes).
+
+        From the live content; where no valid content has loaded at all (a topic broken before the service
+        started, say), from staff.yml read on its own, so that editors can still sign in and read on the
+        check page what is wrong. ContentUnavailable when staff.yml itself lacks them.
+        """
+        try:
+            return self.content.get().staff
+        except ContentUnavailable:
+            pass
+        root = self.content.root
+        if not (root / STAFF_FILE).is_file():
+            raise ContentUnavailable("content/staff.yml is missing")
+        labels, findings = load_words(root / STAFF_FILE, root)
+        needed = {**STAFF_PAGE_WORDS, **{name: REFERRAL_NEEDS.staff[name] for name in ("statuses", "priorities")}}
+        problems = [f for f in findings + label_findings(STAFF_PATH, "", labels, needed) if f.is_error]
+        if problems:
+            raise ContentUnavailable(f"content/staff.yml cannot word the staff pages: {problems[:3]}")
+        return labels
+
+    def page_section(self, name: str) -> dict[str, str]:
+        """One section of `page_words`; the page cannot be drawn (503) without it."""
+        try:
+            return self.page_words()[name]
+        except ContentUnavailable:
+            raise web.HTTPServiceUnavailable(text="content/staff.yml cannot word the staff pages.") from None
 
     def team_name(self) -> str:
         """The support team's name from content/organisation.yml (the one place it is set)."""

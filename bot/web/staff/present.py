@@ -19,9 +19,6 @@ from bot.handoff.summary import Answers, Summary
 
 UK = ZoneInfo("Europe/London")
 
-STATUS_WORDS = {"new": "New", "in_progress": "In progress", "contacted": "Contacted", "closed": "Closed"}
-PRIORITY_WORDS = {"urgent": "Urgent", "standard": "Standard"}
-
 
 def when(moment: datetime | None) -> str:
     """ "Sun 22 Nov 2026, 23:10" in UK time."""

@@ -20,6 +20,8 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from multidict import MultiDictProxy
 from sqlalchemy.exc import DBAPIError
 
+from bot.content.models import fill
+from bot.content.store import ContentUnavailable
 from bot.storage.models import STAFF_ROLES
 from bot.storage.staff_repository import StaffAccount
 from bot.web.staff.context import USER, StaffContext, context, db
@@ -144,6 +146,16 @@ def flash(session: Session, text: str, kind: str = "ok") -> None:
     session["flash"] = {"text": text, "kind": kind}
 
 
+def say(session: Session, ctx: StaffContext, key: str, kind: str = "ok", **values: object) -> None:
+    """`flash` with the words of content/staff.yml `flash:`; none where no content has ever loaded (what was
+    done stays done: only the note about it is left out)."""
+    try:
+        words = ctx.page_words()["flash"][key]
+    except ContentUnavailable:
+        return
+    flash(session, fill(words, **values), kind)
+
+
 def start_session(session: Session, account: StaffAccount, now: float) -> None:
     session.update(user=account.username, v=account.session_version, login=now, seen=now)
     session["csrf"] = secrets.token_urlsafe(32)
@@ -161,15 +173,12 @@ async def signed_in_user(request: web.Request, session: Session, ctx: StaffConte
         or now - float(session.get("login", 0)) > ctx.config.max_session.total_seconds()
     ):
         session.invalidate()
-        minutes = int(ctx.config.idle_timeout.total_seconds() // 60)
-        flash(
-            session, f"You were signed out because the pages were not used for {minutes} minutes. Please sign in again."
-        )
+        say(session, ctx, "idle_signed_out", minutes=int(ctx.config.idle_timeout.total_seconds() // 60))
         return None
     account = await db(ctx.repo().accounts.get, username)
     if account is None or not account.active or account.session_version != session.get("v"):
         session.invalidate()
-        flash(session, "Your session has ended. Please sign in again.")
+        say(session, ctx, "session_ended")
         return None
     if not is_api(request):
         # Background polling by the queue page must not keep a session alive: only pages and forms do.

@@ -25,16 +25,16 @@ from bot.web.staff import charts
 from bot.web.staff.accounts import add_account_routes
 from bot.web.staff.context import USER, StaffContext, context, db, user
 from bot.web.staff.export import FORMATS, to_csv, to_json
-from bot.web.staff.present import PRIORITY_WORDS, STATUS_WORDS, UK, case_view
+from bot.web.staff.present import UK, case_view
 from bot.web.staff.security import (
     EVERYONE,
     REFERRAL_ROLES,
     allow,
     csrf_token,
-    flash,
     form_text,
     is_api,
     read_form,
+    say,
     start_session,
 )
 from bot.web.staff.signin import sign_in
@@ -53,16 +53,28 @@ MAX_SHOWN_NAME = 64  # of a typed username shown again on the sign-in page (the 
 # -- rendering -------------------------------------------------------------------------------------------
 
 
+# The one sentence not in content/: the pages' own words are there (staff.yml), so without them no page can be
+# drawn (the content check says what is wrong).
+NO_WORDS = "The staff pages cannot be shown right now: the wording in content/ does not load. Run the content check."
+
+
 async def page(request: web.Request, template: str, *, http_status: int = 200, **values: Any) -> web.Response:
+    ctx = context(request)
+    try:
+        staff = ctx.page_words()
+    except ContentUnavailable:
+        log.error("staff pages: no valid content, so no page can be worded")
+        return web.Response(status=503, text=NO_WORDS, content_type="text/plain")
     session = await get_session(request)
     base = {
         "user": request.get(USER),
         "csrf_token": csrf_token(session),
         "flash": session.pop("flash", None),
-        "now": context(request).now(),
-        "status_words": STATUS_WORDS,
-        "priority_words": PRIORITY_WORDS,
-        "team_name": context(request).team_name(),
+        "now": ctx.now(),
+        "status_words": staff["statuses"],
+        "priority_words": staff["priorities"],
+        "w": staff["pages"],
+        "team_name": ctx.team_name(),
     }
     return aiohttp_jinja2.render_template(template, request, {**base, **values}, app_key=JINJA, status=http_status)
 
@@ -187,7 +199,7 @@ async def logout(request: web.Request) -> web.Response:
     await db(context(request).repo().accounts.end_sessions, account.username)
     session = await get_session(request)
     session.invalidate()
-    flash(session, "You have signed out.")
+    say(session, context(request), "signed_out")
     raise _redirect(request, "login")
 
 
@@ -289,13 +301,9 @@ async def change_status(request: web.Request) -> web.Response:
     previous = await db(context(request).repo().change_status, reference, status, actor=user(request).username)
     if previous is None:
         raise web.HTTPNotFound(text=f"There is no referral {reference}.")
-    session = await get_session(request)
-    flash(
-        session,
-        f"Status changed to {STATUS_WORDS[status]}."
-        if previous != status
-        else f"The status was already {STATUS_WORDS[status]}.",
-    )
+    ctx = context(request)
+    shown = ctx.page_words()["statuses"][status]
+    say(await get_session(request), ctx, "status_changed" if previous != status else "status_unchanged", status=shown)
     raise _redirect(request, "referral", reference=reference)
 
 
@@ -308,7 +316,7 @@ async def assign(request: web.Request) -> web.Response:
     assignee = account.username if who == "me" else None
     if not await db(context(request).repo().assign, reference, assignee, actor=account.username):
         raise web.HTTPNotFound(text=f"There is no referral {reference}.")
-    flash(await get_session(request), "Assigned to you." if assignee else "No one is assigned now.")
+    say(await get_session(request), context(request), "assigned_to_you" if assignee else "unassigned")
     raise _redirect(request, "referral", reference=reference)
 
 
@@ -319,11 +327,11 @@ async def add_note(request: web.Request) -> web.Response:
     try:
         added = await db(context(request).repo().add_note, reference, body, actor=user(request).username)
     except ValueError:
-        flash(session, f"A note needs some text, and at most {MAX_NOTE_CHARS} characters.", "error")
+        say(session, context(request), "note_invalid", "error", max=MAX_NOTE_CHARS)
         raise _redirect(request, "referral", reference=reference) from None
     if not added:
         raise web.HTTPNotFound(text=f"There is no referral {reference}.")
-    flash(session, "Note added.")
+    say(session, context(request), "note_added")
     raise _redirect(request, "referral", reference=reference)
 
 
@@ -333,11 +341,11 @@ async def erase(request: web.Request) -> web.Response:
     confirm = normalise_reference(str((await request.post()).get("confirm", "")))
     session = await get_session(request)
     if confirm != reference:
-        flash(session, "Nothing was erased: type the reference exactly to confirm.", "error")
+        say(session, context(request), "erase_not_confirmed", "error")
         raise _redirect(request, "referral", reference=reference)
     if not await db(context(request).repo().erase, reference, actor=account.username):
         raise web.HTTPNotFound(text=f"There is no referral {reference}.")
-    flash(session, f"Referral {reference} and its notes have been erased.")
+    say(session, context(request), "erased", reference=reference)
     raise _redirect(request, "queue")
 
 
@@ -352,7 +360,7 @@ async def export(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="Choose CSV or JSON.")
     references = [r for r in (normalise_reference(str(v)) for v in form.getall("reference", [])) if r]
     if not references:
-        flash(await get_session(request), "Tick at least one referral to export.", "error")
+        say(await get_session(request), ctx, "tick_to_export", "error")
         raise _redirect(request, "queue")
     if len(references) > MAX_EXPORT:
         raise web.HTTPBadRequest(text=f"At most {MAX_EXPORT} referrals can be exported at once.")

@@ -29,12 +29,11 @@ from bot.handoff.form import REFERRAL_NEEDS
 from bot.storage.content_versions import ContentVersions, Version, sha256_text
 from bot.storage.insight import InsightStore, period, shown
 from bot.web.staff.context import StaffContext, context, db, user
-from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, allow_large, flash, form_text, read_form
+from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, allow_large, form_text, read_form, say
 
 log = logging.getLogger(__name__)
 
 SAVE_LOCK = web.AppKey("content_save_lock", asyncio.Lock)
-LEVEL_WORDS = {"error": "Must fix", "warning": "Worth a look"}
 
 
 async def _page(request: web.Request, template: str, **values: Any) -> web.Response:
@@ -72,9 +71,8 @@ def _file_of(content: Content, topic_id: str) -> str:
 
 def _sync_all(ctx: StaffContext) -> None:
     """Record, as found on disk, every file that differs from its last version (hand edits show in the history)."""
-    versions, root = _versions(ctx), _root(ctx)
-    for relative in editing.content_files(root):
-        versions.sync(relative, (root / relative).read_text(encoding="utf-8"))
+    root = _root(ctx)
+    _versions(ctx).sync_all({relative: (root / relative).read_text(encoding="utf-8") for relative in editing.content_files(root)})
 
 
 def _needs_admin(request: web.Request, relative: str) -> None:
@@ -147,7 +145,7 @@ def check_report(root: Path, today: date) -> dict[str, Any]:
 async def check_page(request: web.Request) -> web.Response:
     ctx = context(request)
     report = await db(check_report, _root(ctx), _today(ctx))
-    return await _page(request, "content_check.html", level_words=LEVEL_WORDS, **report)
+    return await _page(request, "content_check.html", level_words=context(request).page_section("findings"), **report)
 
 
 # -- editing -----------------------------------------------------------------------------------------------
@@ -181,15 +179,15 @@ async def _save(
                 problems.append(str(exc))
             else:
                 if new_body == body:
-                    flash(await get_session(request), "Nothing had changed, so nothing was saved.")
+                    say(await get_session(request), ctx, "nothing_changed")
                     raise web.HTTPSeeOther(str(request.rel_url))
                 outcome = await db(editing.check_change, _root(ctx), relative, new_body, REFERRAL_NEEDS, _today(ctx))
                 if outcome.ok and not await _written(editing.content_file(_root(ctx), relative), new_body):
-                    problems.append(NOT_WRITTEN)
+                    problems.append(ctx.page_words()["flash"]["not_written"])
                 elif outcome.ok:
                     await db(versions.record, relative, new_body, actor=account.username, kind="saved", detail=detail)
                     log.info("content saved: %s by %s", relative, account.username)
-                    flash(await get_session(request), f"Saved. Parents see the change from their next message ({detail}).")
+                    say(await get_session(request), ctx, "saved", detail=detail)
                     raise web.HTTPSeeOther(str(request.rel_url))
     return await _page(
         request,
@@ -395,25 +393,19 @@ async def restore(request: web.Request) -> web.Response:
         body = await db(_read, ctx, version.file)
         await db(versions.sync, version.file, body)
         if body == version.body:
-            flash(session, "That version is the one in use now: nothing to restore.")
+            say(session, ctx, "restore_current")
             raise back
         outcome = await db(editing.check_change, _root(ctx), version.file, version.body, REFERRAL_NEEDS, _today(ctx))
         if not outcome.ok:
             reasons = "; ".join(f.message for f in outcome.refused[:3])
-            flash(session, f"Version {version.id} was not restored, because with the content as it is now: {reasons}", "error")
+            say(session, ctx, "restore_refused", "error", number=version.id, reasons=reasons)
             raise back
         if not await _written(editing.content_file(_root(ctx), version.file), version.body):
-            flash(session, f"Version {version.id} was not restored. {NOT_WRITTEN}", "error")
+            say(session, ctx, "restore_not_written", "error", number=version.id)
             raise back
         await db(versions.record, version.file, version.body, actor=account.username, kind="restored", detail=f"version {version.id}")
-    flash(session, f"Version {version.id} restored. Parents see it from their next message.")
+    say(session, ctx, "restored", number=version.id)
     raise back
-
-
-NOT_WRITTEN = (
-    "The content folder could not be written (the server may not allow it, or the disk is full), so nothing "
-    "was saved and parents still see the content as it was. Tell a developer or the service's host."
-)
 
 
 async def _written(path: Path, body: str) -> bool:

@@ -27,6 +27,49 @@
     text: "If anyone is in danger right now, call 999.",
     calls: [{ label: "Emergency services: call 999", tel: "999" }],
   };
+  // The widget's words come from content/web.yml (`widget:`) with /widget/config.json. These are the same
+  // words as shipped, used until the config arrives and if it never does, so that Help now, Exit this page
+  // and the chat always have their labels.
+  const FALLBACK_WORDS = {
+    title: "Parent support assistant",
+    exit: "Exit this page",
+    help_now: "Help now",
+    launch: "Chat with us",
+    close: "Close",
+    close_label: "Close chat",
+    notice: "An automated assistant: not a person, and not an emergency service.",
+    hide_note: "Hide this note",
+    safety_title: "Staying safe online",
+    safety_1: "This chat and your notes are not saved on this device. They are gone when you close the tab, or straight away with Clear chat or Exit this page.",
+    safety_2: "Exit this page, or pressing the Shift key 3 times, hides this page at once and opens an everyday website instead.",
+    safety_3: "A private or incognito window keeps this website out of your browsing history.",
+    safety_4: "If someone checks this device, you can delete this website from your history. Deleting all of your history can be noticed, so you may prefer to remove only these pages.",
+    safety_5: "If someone may be watching your phone or computer, use a device they cannot get to, such as a friend's phone or a library computer.",
+    conversation_label: "Conversation",
+    retry: "Try again",
+    send: "Send",
+    message_label: "Your message",
+    message_hint: "Press Enter to send, Shift and Enter for a new line.",
+    clear: "Clear chat",
+    safety_toggle: "Staying safe online",
+    you: "You:",
+    assistant: "Assistant:",
+    replies_label: "Replies you can choose",
+    typing: "The assistant is typing…",
+    not_sent_error: "Sorry, that message could not be sent.",
+    not_sent_yet: "Not sent yet",
+    unreachable: "Sorry, we can't reach the assistant just now.",
+    unreachable_kept: "Your message has not been lost: you can send it again in a moment.",
+    unreachable_help: "If you need help now:",
+    reconnected: "You're connected again. Your message has not been sent yet.",
+    send_now: "Send it now",
+    wait_for_reply: "Please wait for the reply. Your message is still in the box.",
+    cleared: "Chat cleared, and your notes too. Nothing from them is kept on this device.",
+    exit_done: "Exit this page activated.",
+    exit_presses_one: "Shift, press {count} more time to exit.",
+    exit_presses_many: "Shift, press {count} more times to exit.",
+    opens_new_tab: "(opens in a new tab)",
+  };
   const SHIFT_PRESSES = 3;
   const SHIFT_WINDOW_MS = 5000;
   const REQUEST_TIMEOUT_MS = 30000;
@@ -81,6 +124,7 @@
 
   const state = {
     sender: newSender(),
+    words: FALLBACK_WORDS,
     help: FALLBACK_HELP,
     helpFromServer: false,
     started: false,
@@ -93,12 +137,45 @@
     inerted: [],
   };
 
+  // ---- words: `word` (the text) and `wordLabel` (aria-label) name a key of the words, set again when the
+  // config's words arrive; `t` fills in {placeholders} ------------------------------------------------------
+  const worded = [];
+
+  function t(key, values) {
+    const words = state.words[key] === undefined ? FALLBACK_WORDS[key] : state.words[key];
+    return String(words === undefined ? "" : words).replace(/\{([a-z_]+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined ? String(values[name]) : whole;
+    });
+  }
+
+  function applyWords() {
+    worded.forEach(function (item) {
+      if (item[2]) item[0].setAttribute(item[2], t(item[1]));
+      else item[0].textContent = t(item[1]);
+    });
+  }
+
+  function validWords(words) {
+    if (!words || typeof words !== "object") return null;
+    const valid = {};
+    Object.keys(FALLBACK_WORDS).forEach(function (key) {
+      if (typeof words[key] === "string" && words[key].trim()) valid[key] = words[key];
+    });
+    return valid;
+  }
+
   // ---- tiny DOM helpers: attributes are set one by one; nothing is ever parsed as HTML ------------------
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) {
       const value = attrs[key];
-      if (key === "text") node.textContent = value;
+      if (key === "word") {
+        worded.push([node, value, null]);
+        node.textContent = t(value);
+      } else if (key === "wordLabel") {
+        worded.push([node, value, "aria-label"]);
+        node.setAttribute("aria-label", t(value));
+      } else if (key === "text") node.textContent = value;
       else if (key === "class") node.className = value;
       else if (value === true) node.setAttribute(key, "");
       else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, String(value));
@@ -122,7 +199,7 @@
       if (!url) continue;
       parent.appendChild(document.createTextNode(text.slice(last, match.index)));
       parent.appendChild(el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer" },
-        [document.createTextNode(shown), hiddenText(" (opens in a new tab)")]));
+        [document.createTextNode(shown), hiddenText(" " + t("opens_new_tab"))]));
       last = match.index + shown.length;
     }
     parent.appendChild(document.createTextNode(text.slice(last)));
@@ -143,61 +220,55 @@
   stylesheet.addEventListener("load", function () { host.style.removeProperty("display"); });
   stylesheet.addEventListener("error", function () { host.style.removeProperty("display"); });
 
-  const title = data.title || "Parent support assistant";
+  const title = data.title || null;   // the host page's own heading, if it gives one
   const ui = {};
-  ui.floatingExit = el("button", { type: "button", class: "psa-exit psa-exit--floating", text: "Exit this page" });
-  ui.launchHelp = el("button", { type: "button", class: "psa-help-button", text: "Help now" });
-  ui.launch = el("button", { type: "button", class: "psa-launch", "aria-expanded": "false", "aria-controls": "psa-panel", text: "Chat with us" });
+  ui.floatingExit = el("button", { type: "button", class: "psa-exit psa-exit--floating", word: "exit" });
+  ui.launchHelp = el("button", { type: "button", class: "psa-help-button", word: "help_now" });
+  ui.launch = el("button", { type: "button", class: "psa-launch", "aria-expanded": "false", "aria-controls": "psa-panel", word: "launch" });
   ui.launcher = el("div", { class: "psa-launcher" }, [ui.launchHelp, ui.launch]);
 
-  ui.heading = el("h2", { id: "psa-title", class: "psa-title", tabindex: "-1", text: title });
-  ui.close = el("button", { type: "button", class: "psa-close", "aria-label": "Close chat", text: "Close" });
-  ui.helpToggle = el("button", { type: "button", class: "psa-help-button", "aria-expanded": "false", "aria-controls": "psa-help", text: "Help now" });
-  ui.exit = el("button", { type: "button", class: "psa-exit", text: "Exit this page" });
+  ui.heading = el("h2", title ? { id: "psa-title", class: "psa-title", tabindex: "-1", text: title } : { id: "psa-title", class: "psa-title", tabindex: "-1", word: "title" });
+  ui.close = el("button", { type: "button", class: "psa-close", wordLabel: "close_label", word: "close" });
+  ui.helpToggle = el("button", { type: "button", class: "psa-help-button", "aria-expanded": "false", "aria-controls": "psa-help", word: "help_now" });
+  ui.exit = el("button", { type: "button", class: "psa-exit", word: "exit" });
   // The header (with Help now and Exit) stays at the top even when a small or zoomed screen scrolls the panel.
   ui.header = el("header", { class: "psa-header" }, [
     el("div", { class: "psa-titlebar" }, [ui.heading, ui.close]),
     el("div", { class: "psa-actions" }, [ui.helpToggle, ui.exit]),
   ]);
-  ui.notice = el("p", { class: "psa-notice", text: "An automated assistant: not a person, and not an emergency service." });
+  ui.notice = el("p", { class: "psa-notice", word: "notice" });
 
   ui.helpText = el("p", { class: "psa-help__text" });
   ui.helpCalls = el("div");
   ui.help = el("section", { id: "psa-help", class: "psa-help", "aria-labelledby": "psa-help-title", hidden: true }, [
-    el("h3", { id: "psa-help-title", text: "Help now" }), ui.helpText, ui.helpCalls,
+    el("h3", { id: "psa-help-title", word: "help_now" }), ui.helpText, ui.helpCalls,
   ]);
 
-  ui.safetyClose = el("button", { type: "button", class: "psa-link-button", text: "Hide this note" });
+  ui.safetyClose = el("button", { type: "button", class: "psa-link-button", word: "hide_note" });
   ui.safety = el("section", { id: "psa-safety", class: "psa-safety", "aria-labelledby": "psa-safety-title", hidden: true }, [
-    el("h3", { id: "psa-safety-title", text: "Staying safe online" }),
-    el("ul", {}, [
-      el("li", { text: "This chat and your notes are not saved on this device. They are gone when you close the tab, or straight away with Clear chat or Exit this page." }),
-      el("li", { text: "Exit this page, or pressing the Shift key 3 times, hides this page at once and opens an everyday website instead." }),
-      el("li", { text: "A private or incognito window keeps this website out of your browsing history." }),
-      el("li", { text: "If someone checks this device, you can delete this website from your history. Deleting all of your history can be noticed, so you may prefer to remove only these pages." }),
-      el("li", { text: "If someone may be watching your phone or computer, use a device they cannot get to, such as a friend's phone or a library computer." }),
-    ]),
+    el("h3", { id: "psa-safety-title", word: "safety_title" }),
+    el("ul", {}, ["safety_1", "safety_2", "safety_3", "safety_4", "safety_5"].map(function (key) { return el("li", { word: key }); })),
     ui.safetyClose,
   ]);
 
-  ui.log = el("div", { class: "psa-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation", tabindex: "0" });
+  ui.log = el("div", { class: "psa-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", wordLabel: "conversation_label", tabindex: "0" });
   ui.typing = el("p", { class: "psa-typing", role: "status" });
   ui.alertMessage = el("p", { class: "psa-alert__message" });
   ui.alertHelp = el("div", { class: "psa-alert__help" });
-  ui.retry = el("button", { type: "button", class: "psa-retry", text: "Try again" });
+  ui.retry = el("button", { type: "button", class: "psa-retry", text: t("retry") });
   ui.alert = el("div", { class: "psa-alert", role: "alert" });
   ui.alertBox = el("div", { class: "psa-alert__box", hidden: true }, [ui.alertMessage, ui.alertHelp, ui.retry]);
   ui.alert.appendChild(ui.alertBox);
 
   ui.input = el("textarea", { id: "psa-input", name: "message", rows: "2", maxlength: "1000", autocomplete: "off", "aria-describedby": "psa-input-hint" });
-  ui.send = el("button", { type: "submit", class: "psa-send", text: "Send" });
+  ui.send = el("button", { type: "submit", class: "psa-send", word: "send" });
   ui.form = el("form", { class: "psa-composer", novalidate: true }, [
-    el("label", { for: "psa-input", class: "psa-label", text: "Your message" }),
-    el("p", { id: "psa-input-hint", class: "psa-hint", text: "Press Enter to send, Shift and Enter for a new line." }),
+    el("label", { for: "psa-input", class: "psa-label", word: "message_label" }),
+    el("p", { id: "psa-input-hint", class: "psa-hint", word: "message_hint" }),
     ui.input, ui.send,
   ]);
-  ui.clear = el("button", { type: "button", class: "psa-link-button", text: "Clear chat" });
-  ui.safetyToggle = el("button", { type: "button", class: "psa-link-button", "aria-expanded": "false", "aria-controls": "psa-safety", text: "Staying safe online" });
+  ui.clear = el("button", { type: "button", class: "psa-link-button", word: "clear" });
+  ui.safetyToggle = el("button", { type: "button", class: "psa-link-button", "aria-expanded": "false", "aria-controls": "psa-safety", word: "safety_toggle" });
   ui.footer = el("div", { class: "psa-footer" }, [ui.clear, ui.safetyToggle]);
   ui.note = el("p", { class: "psa-note", role: "status" });
 
@@ -235,6 +306,11 @@
       const response = await fetch(server + "/widget/config.json", requestOptions({ method: "GET" }));
       if (!response.ok) return false;
       const config = await response.json();
+      const words = validWords(config && config.words);
+      if (words) {
+        state.words = Object.assign({}, FALLBACK_WORDS, words);
+        applyWords();
+      }
       const help = config && config.help_now;
       if (help && typeof help.text === "string" && help.text.trim()) {
         state.help = { text: help.text, calls: validCalls(help.calls) };
@@ -258,7 +334,7 @@
       });
     };
     return !!notes && typeof notes.title === "string" && section(notes.log) && section(notes.sheet) &&
-      notes.messages && typeof notes.messages === "object";
+      notes.messages && typeof notes.messages === "object" && !!notes.words && typeof notes.words === "object";
   }
 
   function setHelpOpen(open) {
@@ -318,7 +394,7 @@
   }
 
   function addBubble(text, who) {
-    const bubble = el("div", { class: "psa-msg psa-msg--" + who }, [hiddenText(who === "bot" ? "Assistant: " : "You: ")]);
+    const bubble = el("div", { class: "psa-msg psa-msg--" + who }, [hiddenText(t(who === "bot" ? "assistant" : "you") + " ")]);
     if (who === "bot") richText(bubble, text);
     else bubble.appendChild(document.createTextNode(text));
     ui.log.appendChild(bubble);
@@ -344,7 +420,7 @@
   function addReplies(buttons) {
     const valid = buttons.filter(function (b) { return b && typeof b.title === "string" && typeof b.payload === "string" && b.payload; });
     if (!valid.length) return;
-    const row = el("div", { class: "psa-replies", role: "group", "aria-label": "Replies you can choose" });
+    const row = el("div", { class: "psa-replies", role: "group", "aria-label": t("replies_label") });
     valid.forEach(function (reply) {
       const button = el("button", { type: "button", class: "psa-reply", text: reply.title || reply.payload });
       button.addEventListener("click", function () {
@@ -370,7 +446,7 @@
     ui.typing.replaceChildren();
     if (on) {
       ui.typing.appendChild(el("span", { class: "psa-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]));
-      ui.typing.appendChild(document.createTextNode("The assistant is typing…"));
+      ui.typing.appendChild(document.createTextNode(t("typing")));
     }
   }
 
@@ -446,22 +522,20 @@
   function refused(pending, error, help) {
     if (pending.bubble) pending.bubble.remove();
     if (pending.typed && !ui.input.value) ui.input.value = pending.typed;
-    showAlert(typeof error === "string" && error ? error : "Sorry, that message could not be sent.", help || null, null);
+    showAlert(typeof error === "string" && error ? error : t("not_sent_error"), help || null, null);
   }
 
   function connectionLost(pending, helpText) {
     state.pending = pending;
     if (pending.bubble && !pending.bubble.querySelector(".psa-unsent")) {
       pending.bubble.classList.add("psa-msg--unsent");
-      pending.bubble.appendChild(el("span", { class: "psa-unsent", "aria-hidden": "true", text: "Not sent yet" }));
+      pending.bubble.appendChild(el("span", { class: "psa-unsent", "aria-hidden": "true", text: t("not_sent_yet") }));
     }
     const help = typeof helpText === "string" && helpText.trim() ? { text: helpText, calls: state.help.calls } : state.help;
     showAlert(
-      "Sorry, we can't reach the assistant just now. " +
-        (pending.bubble ? "Your message has not been lost: you can send it again in a moment. " : "") +
-        "If you need help now:",
+      t("unreachable") + " " + (pending.bubble ? t("unreachable_kept") + " " : "") + t("unreachable_help"),
       help,
-      state.pending.auto ? null : "Try again"
+      state.pending.auto ? null : t("retry")
     );
     scheduleReconnect();
   }
@@ -529,7 +603,7 @@
     if (state.pending.auto) {
       deliver(state.pending);   // our own greeting: nothing the parent wrote is sent twice
     } else {
-      showAlert("You're connected again. Your message has not been sent yet.", null, "Send it now");
+      showAlert(t("reconnected"), null, t("send_now"));
     }
   }
 
@@ -561,9 +635,17 @@
     return d.getMonth() === Number(m[2]) - 1 ? d : null;
   }
 
+  // The notes panel's own words (content/web.yml `widget_notes:`), sent with the rest of its config.
+  function nt(key, values) {
+    const words = (state.notesConfig && state.notesConfig.words) || {};
+    return String(typeof words[key] === "string" ? words[key] : "").replace(/\{([a-z_]+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined ? String(values[name]) : whole;
+    });
+  }
+
   function entryHeading(values) {
     const d = parsedDate(values.date);
-    const day = d ? DAYS[d.getDay()] + " " + d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear() : (values.date || "Date not given");
+    const day = d ? DAYS[d.getDay()] + " " + d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear() : (values.date || nt("no_date"));
     return values.time ? day + ", " + values.time : day;
   }
 
@@ -588,14 +670,15 @@
     return state.notes.entries.length > 0 || Object.keys(state.notes.sheet).length > 0;
   }
 
-  ui.notesHeading = el("h3", { id: "psa-notes-title", class: "psa-notes__title", tabindex: "-1", text: "My notes" });
-  ui.notesBack = el("button", { type: "button", class: "psa-link-button", text: "Back to the chat" });
+  // Worded by buildNotes, from the notes config.
+  ui.notesHeading = el("h3", { id: "psa-notes-title", class: "psa-notes__title", tabindex: "-1" });
+  ui.notesBack = el("button", { type: "button", class: "psa-link-button" });
   ui.notesPrivacy = el("p", { class: "psa-notes__privacy" });
   ui.logTab = el("button", { type: "button", class: "psa-tab", "aria-pressed": "true", "aria-controls": "psa-notes-log" });
   ui.sheetTab = el("button", { type: "button", class: "psa-tab", "aria-pressed": "false", "aria-controls": "psa-notes-sheet" });
   ui.logIntro = el("p", { class: "psa-notes__intro" });
-  ui.addEntry = el("button", { type: "button", class: "psa-primary", text: "Add an entry" });
-  ui.entries = el("ol", { class: "psa-entries", "aria-label": "Your entries, in time order" });
+  ui.addEntry = el("button", { type: "button", class: "psa-primary" });
+  ui.entries = el("ol", { class: "psa-entries" });
   ui.entriesEmpty = el("p", { class: "psa-notes__empty" });
   ui.entryForm = el("form", { class: "psa-entry-form", novalidate: true, hidden: true, "aria-labelledby": "psa-entry-title" });
   ui.logView = el("div", { id: "psa-notes-log", class: "psa-notes__view" }, [ui.logIntro, ui.addEntry, ui.entryForm, ui.entriesEmpty, ui.entries]);
@@ -606,15 +689,15 @@
   ui.keepButtons = el("div", { class: "psa-keep__buttons" });
   ui.keepPanel = el("div", { class: "psa-keep__panel", hidden: true });
   ui.keep = el("section", { class: "psa-keep", "aria-labelledby": "psa-keep-title" }, [
-    el("h4", { id: "psa-keep-title", text: "Keep your notes" }), ui.keepButtons, ui.keepPanel, ui.keepStatus,
+    ui.keepTitle = el("h4", { id: "psa-keep-title" }), ui.keepButtons, ui.keepPanel, ui.keepStatus,
   ]);
   ui.notes = el("section", { id: "psa-notes", class: "psa-notes", "aria-labelledby": "psa-notes-title", hidden: true }, [
     el("div", { class: "psa-notes__top" }, [ui.notesHeading, ui.notesBack]),
     ui.notesPrivacy,
-    el("div", { class: "psa-tabs", role: "group", "aria-label": "Which notes" }, [ui.logTab, ui.sheetTab]),
+    ui.tabs = el("div", { class: "psa-tabs", role: "group" }, [ui.logTab, ui.sheetTab]),
     ui.logView, ui.sheetView, ui.keep,
   ]);
-  ui.notesToggle = el("button", { type: "button", class: "psa-link-button", "aria-controls": "psa-notes", "aria-expanded": "false", hidden: true, text: "My notes" });
+  ui.notesToggle = el("button", { type: "button", class: "psa-link-button", "aria-controls": "psa-notes", "aria-expanded": "false", hidden: true });
   ui.footer.insertBefore(ui.notesToggle, ui.safetyToggle);
   ui.panel.insertBefore(ui.notes, ui.footer);
   const CHAT_PARTS = [ui.notice, ui.log, ui.typing, ui.alert, ui.form];
@@ -644,15 +727,20 @@
     ui.logIntro.textContent = config.log.intro;
     ui.sheetIntro.textContent = config.sheet.intro;
     ui.entriesEmpty.textContent = config.messages.empty || "";
+    ui.notesBack.textContent = nt("back");
+    ui.addEntry.textContent = nt("add_entry");
+    ui.entries.setAttribute("aria-label", nt("entries_label"));
+    ui.keepTitle.textContent = nt("keep_title");
+    ui.tabs.setAttribute("aria-label", nt("which_notes"));
     const byKey = {};
     config.log.fields.forEach(function (f) { byKey[f.key] = f; });
     const when = el("div", { class: "psa-when" }, [field("entry", byKey.date), field("entry", byKey.time)]);
     const more = config.log.fields.filter(function (f) { return ["date", "time", "what"].indexOf(f.key) < 0; });
-    ui.entryTitle = el("h4", { id: "psa-entry-title", text: "New entry" });
-    ui.entrySave = el("button", { type: "submit", class: "psa-primary", text: "Save entry" });
-    ui.entryCancel = el("button", { type: "button", class: "psa-secondary", text: "Cancel" });
+    ui.entryTitle = el("h4", { id: "psa-entry-title", text: nt("new_entry") });
+    ui.entrySave = el("button", { type: "submit", class: "psa-primary", text: nt("save_entry") });
+    ui.entryCancel = el("button", { type: "button", class: "psa-secondary", text: nt("cancel") });
     ui.entryMore = el("details", { class: "psa-more" }, [
-      el("summary", { text: "More: " + more.map(function (f) { return f.label.toLowerCase(); }).slice(0, 3).join(", ") + "…" }),
+      el("summary", { text: nt("more_fields", { fields: more.map(function (f) { return f.label.toLowerCase(); }).slice(0, 3).join(", ") }) }),
     ].concat(more.map(function (f) { return field("entry", f, true); })));
     ui.entryForm.replaceChildren(ui.entryTitle, when, field("entry", byKey.what, true), ui.entryMore,
       el("div", { class: "psa-form-actions" }, [ui.entrySave, ui.entryCancel]));
@@ -686,8 +774,8 @@
         details.appendChild(el("dt", { text: labels[f.key] }));
         details.appendChild(el("dd", { text: entry.values[f.key] }));
       });
-      const edit = el("button", { type: "button", class: "psa-secondary", text: "Edit", "aria-label": "Edit the entry of " + entryHeading(entry.values) });
-      const remove = el("button", { type: "button", class: "psa-secondary", text: "Delete", "aria-label": "Delete the entry of " + entryHeading(entry.values) });
+      const edit = el("button", { type: "button", class: "psa-secondary", text: nt("edit"), "aria-label": nt("edit_label", { when: entryHeading(entry.values) }) });
+      const remove = el("button", { type: "button", class: "psa-secondary", text: nt("delete"), "aria-label": nt("delete_label", { when: entryHeading(entry.values) }) });
       const item = el("li", { class: "psa-entry", "data-entry": String(entry.id) }, [
         el("h5", { class: "psa-entry__heading", tabindex: "-1", text: entryHeading(entry.values) }), details,
         el("div", { class: "psa-form-actions" }, [edit, remove]),
@@ -699,17 +787,17 @@
   }
 
   function confirmDelete(item, entry) {
-    const yes = el("button", { type: "button", class: "psa-danger", text: "Yes, delete it" });
-    const no = el("button", { type: "button", class: "psa-secondary", text: "Keep it" });
-    const question = el("div", { class: "psa-confirm", role: "group", "aria-label": "Delete this entry?" }, [
-      el("p", { text: "Delete this entry? It cannot be brought back." }), el("div", { class: "psa-form-actions" }, [yes, no]),
+    const yes = el("button", { type: "button", class: "psa-danger", text: nt("delete_yes") });
+    const no = el("button", { type: "button", class: "psa-secondary", text: nt("delete_no") });
+    const question = el("div", { class: "psa-confirm", role: "group", "aria-label": nt("delete_question") }, [
+      el("p", { text: nt("delete_question") }), el("div", { class: "psa-form-actions" }, [yes, no]),
     ]);
     item.querySelector(".psa-form-actions").replaceWith(question);
     no.focus();
     yes.addEventListener("click", function () {
       state.notes.entries = state.notes.entries.filter(function (e) { return e.id !== entry.id; });
       renderEntries();
-      keepSay("Entry deleted.");
+      keepSay(nt("entry_deleted"));
       ui.addEntry.focus();
     });
     no.addEventListener("click", function () {
@@ -726,7 +814,7 @@
   function openEntryForm(entry) {
     state.notes.editing = entry ? entry.id : null;
     const values = entry ? entry.values : today();
-    ui.entryTitle.textContent = entry ? "Edit entry" : "New entry";
+    ui.entryTitle.textContent = nt(entry ? "edit_entry" : "new_entry");
     Array.from(ui.entryForm.elements).forEach(function (input) {
       if (input.name) input.value = values[input.name] || "";
     });
@@ -756,7 +844,7 @@
     });
     const onlyWhen = Object.keys(values).every(function (k) { return k === "date" || k === "time"; });
     if (onlyWhen) {
-      keepSay("Write something in the entry first, or choose Cancel.");
+      keepSay(nt("entry_empty"));
       ui.entryForm.elements.what.focus();
       return;
     }
@@ -772,7 +860,7 @@
     ui.entryForm.reset();
     ui.addEntry.hidden = false;
     renderEntries();
-    keepSay("Entry saved, in this tab only.");
+    keepSay(nt("entry_saved"));
     focusEntry(id);
   }
 
@@ -820,15 +908,15 @@
   function renderKeepButtons() {
     const config = state.notesConfig;
     const buttons = [];
-    if (config.pdf) buttons.push(["Save as a PDF", function () { warnBeforeDownload("pdf"); }]);
-    buttons.push(["Save a page to print", function () { warnBeforeDownload("page"); }]);
-    if (config.email) buttons.push(["Email them to me", showEmailForm]);
-    buttons.push(["Add to my referral", showReferralConsent]);
+    if (config.pdf) buttons.push([nt("save_pdf"), function () { warnBeforeDownload("pdf"); }]);
+    buttons.push([nt("save_page"), function () { warnBeforeDownload("page"); }]);
+    if (config.email) buttons.push([nt("email_me"), showEmailForm]);
+    buttons.push([nt("add_to_referral"), showReferralConsent]);
     ui.keepButtons.replaceChildren.apply(ui.keepButtons, buttons.map(function (b) {
       const button = el("button", { type: "button", class: "psa-secondary", text: b[0] });
       button.addEventListener("click", function () {
         if (!hasNotes()) {
-          keepSay(config.messages.empty || "Add an entry first.");
+          keepSay(config.messages.empty || nt("add_first"));
           return;
         }
         b[1]();
@@ -852,17 +940,17 @@
 
   function warnBeforeDownload(kind) {
     const config = state.notesConfig;
-    const go = el("button", { type: "button", class: "psa-primary", text: "Save it on this device" });
+    const go = el("button", { type: "button", class: "psa-primary", text: nt("save_on_device") });
     const safer = [];
     if (config.email) {
-      const email = el("button", { type: "button", class: "psa-secondary", text: "Email it instead" });
+      const email = el("button", { type: "button", class: "psa-secondary", text: nt("email_instead") });
       email.addEventListener("click", showEmailForm);
       safer.push(email);
     }
-    const referral = el("button", { type: "button", class: "psa-secondary", text: "Add it to my referral instead" });
+    const referral = el("button", { type: "button", class: "psa-secondary", text: nt("referral_instead") });
     referral.addEventListener("click", showReferralConsent);
     safer.push(referral);
-    const cancel = el("button", { type: "button", class: "psa-link-button", text: "Cancel" });
+    const cancel = el("button", { type: "button", class: "psa-link-button", text: nt("cancel") });
     cancel.addEventListener("click", closeKeepPanel);
     go.addEventListener("click", function () { download(kind); });
     const warning = el("p", { id: "psa-download-warning", class: "psa-warning", text: config.messages.download_warning || "" });
@@ -876,10 +964,10 @@
     const input = el("input", { id: "psa-notes-email", type: "email", name: "to", autocomplete: "email", maxlength: "254", required: true, "aria-describedby": "psa-notes-email-hint" });
     const form = el("form", { class: "psa-email", novalidate: true }, [
       el("p", { id: "psa-notes-email-hint", class: "psa-hint", text: config.messages.email_intro || "" }),
-      el("label", { for: "psa-notes-email", class: "psa-field__label", text: "Email address" }), input,
+      el("label", { for: "psa-notes-email", class: "psa-field__label", text: nt("email_label") }), input,
       el("div", { class: "psa-form-actions" }, [
-        el("button", { type: "submit", class: "psa-primary", text: "Send" }),
-        el("button", { type: "button", class: "psa-link-button", text: "Cancel" }),
+        el("button", { type: "submit", class: "psa-primary", text: nt("email_send") }),
+        el("button", { type: "button", class: "psa-link-button", text: nt("cancel") }),
       ]),
     ]);
     form.querySelector(".psa-link-button").addEventListener("click", closeKeepPanel);
@@ -887,13 +975,13 @@
       event.preventDefault();
       const to = input.value.trim();
       if (!to) {
-        keepSay("Please give an email address.");
+        keepSay(nt("email_missing"));
         input.focus();
         return;
       }
       postNotes("email", notesPayload({ to: to }), function (body) {
         closeKeepPanel();
-        keepSay(body.message || "Sent.");
+        keepSay(body.message || nt("sent"));
       });
     });
     openKeepPanel([form], input);
@@ -901,13 +989,13 @@
 
   function showReferralConsent() {
     const config = state.notesConfig;
-    const yes = el("button", { type: "button", class: "psa-primary", text: "Yes, add my notes" });
-    const no = el("button", { type: "button", class: "psa-link-button", text: "Cancel" });
+    const yes = el("button", { type: "button", class: "psa-primary", text: nt("referral_yes") });
+    const no = el("button", { type: "button", class: "psa-link-button", text: nt("cancel") });
     no.addEventListener("click", closeKeepPanel);
     yes.addEventListener("click", function () {
       postNotes("referral", notesPayload({ consent: true }), function (body) {
         closeKeepPanel();
-        keepSay(body.message || "Added.");
+        keepSay(body.message || nt("added"));
       });
     });
     openKeepPanel([el("div", { class: "psa-confirm", role: "group", "aria-labelledby": "psa-referral-consent" }, [
@@ -919,7 +1007,7 @@
   async function postNotes(kind, payload, done) {
     if (state.notesBusy) return;
     state.notesBusy = true;
-    keepSay("Please wait…");
+    keepSay(nt("please_wait"));
     const sender = state.sender;
     let response = null;
     let body = {};
@@ -941,7 +1029,7 @@
       done(body);
     } else {
       keepSay((body && typeof body.error === "string" && body.error) ||
-        "Sorry, that did not work. Your notes are still here: please try again in a moment.");
+        nt("failed"));
     }
   }
 
@@ -954,7 +1042,7 @@
       link.remove();
       setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
       closeKeepPanel();
-      keepSay("Saved as " + (kind === "pdf" ? "document.pdf" : "document.html") + " in your downloads.");
+      keepSay(nt("saved_as", { file: kind === "pdf" ? "document.pdf" : "document.html" }));
     });
   }
 
@@ -990,7 +1078,7 @@
 
   function clearChat() {
     forget();
-    say("Chat cleared, and your notes too. Nothing from them is kept on this device.");
+    say(t("cleared"));
     deliver({ message: "/greet", auto: true });
   }
 
@@ -1031,12 +1119,12 @@
     shift.count += 1;
     clearTimeout(shift.timer);
     if (shift.count >= SHIFT_PRESSES) {
-      ui.exitStatus.textContent = "Exit this page activated.";
+      ui.exitStatus.textContent = t("exit_done");
       quickExit();
       return;
     }
     const left = SHIFT_PRESSES - shift.count;
-    ui.exitStatus.textContent = "Shift, press " + left + " more time" + (left === 1 ? "" : "s") + " to exit.";
+    ui.exitStatus.textContent = t(left === 1 ? "exit_presses_one" : "exit_presses_many", { count: left });
     shift.timer = setTimeout(resetShift, SHIFT_WINDOW_MS);
   }, true);
 
@@ -1073,7 +1161,7 @@
     const text = ui.input.value.trim();
     if (!text) return;
     if (state.busy) {
-      say("Please wait for the reply. Your message is still in the box.");
+      say(t("wait_for_reply"));
       return;
     }
     if (send(text, text)) ui.input.value = "";

@@ -53,13 +53,17 @@ def setup_widget(app: web.Application, settings: Settings, store: ContentStore |
         """What the widget keeps in memory for when the assistant cannot be reached."""
         help_text = help_now(content)
         try:
-            notes = notes_config(content.get().notes, request.config_dict.get(NOTES_FEATURES, {}))
-        except ContentUnavailable:
-            notes = None
+            live = content.get()
+        except ContentUnavailable:  # the widget keeps its own words, and 999
+            notes, words = None, None
+        else:
+            notes = notes_config(live.notes, request.config_dict.get(NOTES_FEATURES, {}), live.web["widget_notes"])
+            words = live.web["widget"]
         return web.json_response(
             {
                 "help_now": {"text": help_text.text, "calls": [asdict(call) for call in help_text.calls]},
                 "max_message_chars": settings.max_message_chars,
+                "words": words,
                 "notes": notes,
             }
         )

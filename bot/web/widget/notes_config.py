@@ -24,10 +24,12 @@ def _section(section: NoteSection) -> dict[str, Any]:
     }
 
 
-def notes_config(notes: NotesWording | None, features: dict[str, bool]) -> dict[str, Any] | None:
+def notes_config(notes: NotesWording | None, features: dict[str, bool], words: dict[str, str]) -> dict[str, Any] | None:
+    """`words`: the panel's buttons and short notes (content/web.yml `widget_notes:`)."""
     if notes is None:
         return None
     return {
+        "words": dict(words),
         "title": notes.title,
         "privacy": notes.privacy,
         "log": _section(notes.log),

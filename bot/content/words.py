@@ -1,0 +1,132 @@
+"""The short words the screens show that are not guidance: the chat's standard buttons (messages.yml
+`buttons:`), the web service's words to parents and the widget's (web.yml), the staff pages' headings and
+messages (staff.yml `pages:` and `flash:`). The keys are set here, where the code needs them; the words
+belong to editors, and the content check reports a missing or empty one with its file and key.
+
+Each key maps to the {placeholders} its words must use (most use none). What the hand-off needs worded
+(the case text, statuses, priorities) it tells the check itself (bot.handoff.form.REFERRAL_NEEDS).
+"""
+
+from __future__ import annotations
+
+from bot.content.models import Content, LabelKeys, fill
+from bot.safety.intents import SAFETY_INTENTS
+
+NONE: frozenset[str] = frozenset()
+WEB_FILE = "web.yml"  # inside the content folder
+
+
+def _plain(*keys: str) -> LabelKeys:
+    return dict.fromkeys(keys, NONE)
+
+
+# content/messages.yml `buttons:`: the buttons the conversation adds itself. The four safety intents' labels
+# are the "yes" to a check question (bot/safety/intents.py).
+BUTTON_WORDS: LabelKeys = {
+    **_plain("next", "more", "menu", "talk_to_someone", "help_now", "something_else", *SAFETY_INTENTS),
+    "carry_on": frozenset({"topic"}),
+}
+
+# content/web.yml, by section.
+WEB_WORDS: dict[str, LabelKeys] = {
+    # What the web service answers a parent when a message or the notes cannot go through (bot/web/).
+    "chat_errors": {
+        **_plain("not_allowed", "not_json", "too_big", "unavailable", "not_answering_yet"),
+        "too_fast": frozenset({"seconds"}),
+    },
+    "notes_errors": {
+        **_plain(
+            "nothing_yet", "too_big", "too_slow", "busy", "not_allowed", "send_json", "not_json", "not_working",
+            "no_pdf", "no_email", "email_failed", "needs_yes", "not_added", "assistant_away",
+        ),
+        "too_fast": frozenset({"seconds"}),
+    },
+    # The chat widget's own words (bot/web/static/widget.js), sent with /widget/config.json.
+    "widget": {
+        **_plain(
+            "title", "exit", "help_now", "launch", "close", "close_label", "notice", "hide_note", "safety_title",
+            "safety_1", "safety_2", "safety_3", "safety_4", "safety_5", "conversation_label", "retry", "send",
+            "message_label", "message_hint", "clear", "safety_toggle", "you", "assistant", "replies_label",
+            "typing", "not_sent_error", "not_sent_yet", "unreachable", "unreachable_kept", "unreachable_help",
+            "reconnected", "send_now", "wait_for_reply", "cleared", "exit_done", "opens_new_tab",
+        ),
+        "exit_presses_one": frozenset({"count"}),
+        "exit_presses_many": frozenset({"count"}),
+    },
+    # The widget's notes panel: its buttons and notes (the boxes and texts are in notes.yml).
+    "widget_notes": {
+        **_plain(
+            "back", "add_entry", "entries_label", "keep_title", "which_notes", "new_entry", "edit_entry",
+            "save_entry", "cancel", "edit", "delete", "delete_yes", "delete_no", "delete_question",
+            "entry_deleted", "entry_empty", "entry_saved", "save_pdf", "save_page", "email_me", "add_to_referral",
+            "add_first", "save_on_device", "email_instead", "referral_instead", "email_label", "email_send",
+            "email_missing", "sent", "referral_yes", "added", "please_wait", "failed", "no_date",
+        ),
+        "more_fields": frozenset({"fields"}),
+        "edit_label": frozenset({"when"}),
+        "delete_label": frozenset({"when"}),
+        "saved_as": frozenset({"file"}),
+    },
+}
+
+# content/staff.yml, beside the hand-off's sections: the staff pages' headings and one-off messages.
+STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
+    "pages": {
+        **_plain(
+            "site", "brand", "brand_tag", "skip", "nav_label", "nav_queue", "nav_overview", "nav_content",
+            "nav_check", "nav_insight", "nav_accounts", "nav_audit", "sign_out", "sign_in", "queue", "referrals",
+            "before_you_call", "why_urgent", "work", "details", "help_wanted", "safety_given", "topics_before",
+            "transcript", "parent_notes", "missing_sheet", "staff_notes", "case_text", "history", "erase",
+            "overview", "per_week", "share_urgent", "topics_looked_at", "figures", "audit", "accounts",
+            "add_account", "content", "services", "safety_files", "check", "broken_links", "services_due",
+            "reading_ease", "every_finding", "insight", "insight_heading", "safety_title", "edit_service",
+            "edit_step", "back_to_queue",
+        ),
+        "referral": frozenset({"reference"}),
+        "overview_heading": frozenset({"weeks"}),
+        "history_title": frozenset({"file"}),
+        "history_heading": frozenset({"file"}),
+        "version": frozenset({"number"}),
+        "preview_title": frozenset({"topic"}),
+        "preview_step": frozenset({"number", "step"}),
+        "edit_service_title": frozenset({"service"}),
+        "edit_step_title": frozenset({"topic", "step"}),
+    },
+    # Each role on the accounts page (bot.storage.models.STAFF_ROLES), and each kind of finding on the check page.
+    "roles": _plain("staff", "editor", "admin"),
+    "findings": _plain("error", "warning"),
+    "flash": {
+        **_plain(
+            "signed_out", "assigned_to_you", "unassigned", "note_added", "erase_not_confirmed", "tick_to_export",
+            "session_ended", "cannot_demote_yourself", "cannot_disable_yourself", "nothing_changed",
+            "restore_current", "not_written",
+        ),
+        "idle_signed_out": frozenset({"minutes"}),
+        "status_changed": frozenset({"status"}),
+        "status_unchanged": frozenset({"status"}),
+        "note_invalid": frozenset({"max"}),
+        "erased": frozenset({"reference"}),
+        "account_not_added": frozenset({"reason"}),
+        "account_added": frozenset({"name", "role"}),
+        "role_changed": frozenset({"name", "role"}),
+        "role_unchanged": frozenset({"name", "role"}),
+        "account_enabled": frozenset({"name"}),
+        "account_disabled": frozenset({"name"}),
+        "password_not_changed": frozenset({"reason"}),
+        "password_set": frozenset({"name"}),
+        "saved": frozenset({"detail"}),
+        "restore_refused": frozenset({"number", "reasons"}),
+        "restored": frozenset({"number"}),
+        "restore_not_written": frozenset({"number"}),
+    },
+}
+
+
+def words(content: Content, section: str, key: str, **values: object) -> str:
+    """One web.yml label with its placeholders filled (the content check makes sure it is there)."""
+    return fill(content.web[section][key], **values)
+
+
+def staff_words(content: Content, section: str, key: str, **values: object) -> str:
+    """One staff.yml label with its placeholders filled."""
+    return fill(content.staff[section][key], **values)
