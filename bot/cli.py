@@ -251,13 +251,13 @@ def bench_replicas(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"--replicas takes whole numbers separated by commas, like 1,2 (not '{args.replicas}').", file=sys.stderr)
         return 2
-    if any(count < 1 or count > 8 for count in counts) or not 1 <= args.conversations <= 2000:
-        print("--replicas takes 1 to 8 each, --conversations 1 to 2000.", file=sys.stderr)
+    if any(count < 1 or count > 8 for count in counts) or not 1 <= args.conversations <= 2000 or not 0 <= args.think <= 120:
+        print("--replicas takes 1 to 8 each, --conversations 1 to 2000, --think 0 to 120 seconds.", file=sys.stderr)
         return 2
     reports = []
     for count in counts:
         kill = args.kill and count > 1  # with one of each, a kill is an outage: nothing to fail over to
-        reports.append(run_replicas(Options(count, args.conversations, kill, smoke=args.smoke)))
+        reports.append(run_replicas(Options(count, args.conversations, kill, smoke=args.smoke, think_seconds=args.think)))
     out = Path(args.out)
     result: dict = {"command": " ".join(sys.argv), "runs": reports}
     rates = {r["options"]["replicas"]: r["figures"]["turns_per_second"] for r in reports}
@@ -487,6 +487,9 @@ def build_parser() -> argparse.ArgumentParser:
     replicas.add_argument("--conversations", type=int, default=200, help="conversations at once (default 200)")
     replicas.add_argument("--no-kill", dest="kill", action="store_false", help="kill nothing part-way")
     replicas.add_argument("--smoke", action="store_true", help="short conversations only (a quick check)")
+    replicas.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a parent pauses between turns (default 0: no pause)"
+    )
     replicas.add_argument("--out", default="results/bench-replicas.json", help="where the JSON report goes")
     replicas.set_defaults(handler=bench_replicas)
     return parser

@@ -50,6 +50,7 @@ class Options:
     kill_at: float = 0.4  # the share of all turns done when the processes are killed
     smoke: bool = False
     timeout: float = 30.0
+    think_seconds: float = 0.0  # a parent's pause between turns (see drive_web)
 
 
 def _log(message: str) -> None:
@@ -234,7 +235,9 @@ def run_replicas(options: Options) -> dict:
         candidates = [f"bench-{run_id}-warmup-{n}" for n in range(100)]
         warm = [next(s for s in candidates if rasa.preferred(s)[0] == url) for url in rasa.urls]
         await drive_web(urls, [scripts[0]] * len(warm), "", timeout=options.timeout, senders=warm)
-        run = await drive_web(urls, scripts, f"bench-{run_id}", timeout=options.timeout, on_turn=on_turn)
+        run = await drive_web(
+            urls, scripts, f"bench-{run_id}", timeout=options.timeout, on_turn=on_turn, think_seconds=options.think_seconds
+        )
         return run, killed_at
 
     async def everything(workdir: Path, database: str) -> dict:
@@ -296,6 +299,7 @@ def run_replicas(options: Options) -> dict:
             "conversations": options.conversations,
             "kill": list(KILLED) if options.kill else [],
             "kill_at_share_of_turns": options.kill_at if options.kill else None,
+            "think_seconds": options.think_seconds,
             "mix": [script.name for script in (SMOKE_MIX if options.smoke else OUR_MIX)],
         },
         "figures": figures,
@@ -307,6 +311,7 @@ def render(reports: list[dict]) -> str:
     rows = [
         ("replicas (Rasa + action, web)", lambda r: r["options"]["replicas"]),
         ("killed part-way", lambda r: ", ".join(r["options"]["kill"]) or "nothing"),
+        ("pause between turns s (mean)", lambda r: r["options"].get("think_seconds", 0)),
         ("conversations", lambda r: r["figures"]["conversations"]),
         ("turns / answered", lambda r: f"{r['figures']['turns']} / {r['figures']['turns_answered']}"),
         ("turns that needed a retry", lambda r: r["figures"]["turns_needing_a_retry"]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import re
 import time
 from collections import Counter
@@ -112,11 +113,14 @@ async def drive_web(
     timeout: float = 30.0,
     on_turn: Callable[[int], None] | None = None,
     senders: list[str] | None = None,
+    think_seconds: float = 0.0,
 ) -> WebRun:
     """Every script at once, each as one conversation saying its turns one after another (no thinking time).
 
     `on_turn(turns_done)` is called after every turn (the benchmark kills processes from it). `senders`
-    names the conversations; by default they are `sender_prefix` and a number.
+    names the conversations; by default they are `sender_prefix` and a number. `think_seconds`: the mean
+    pause before each turn after the first (half to one and a half times it), as a parent reads and types;
+    0 is the heaviest load those conversations can give.
     """
     run = WebRun(conversations=len(scripts))
     services = WebServices(urls)
@@ -128,7 +132,10 @@ async def drive_web(
             nonlocal done
             sender = senders[index] if senders else f"{sender_prefix}-{index:05d}"
             ok = True
-            for turn in script.turns:
+            pauses = random.Random(sender)  # the same pauses in every run
+            for number, turn in enumerate(script.turns):
+                if think_seconds and number:
+                    await asyncio.sleep(think_seconds * pauses.uniform(0.5, 1.5))
                 result, text = await _turn(session, services, sender, turn, timeout)
                 run.turns.append(result)
                 done += 1

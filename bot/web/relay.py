@@ -4,8 +4,9 @@ Each conversation goes to one replica, chosen by rendezvous hashing of its id: e
 score from a hash of (replica, conversation) and the highest wins. Adding or losing a replica moves only
 the conversations it wins, so a conversation stays on one replica at a time (Rasa's Redis lock store is
 not safe against two replicas serving one conversation at once, RasaHQ/rasa#9213). When the chosen replica
-refuses the connection, drops it or does not answer in time, the turn goes to the next replica in the
-conversation's order, and the failed one is tried last for a short cool-down. Conversations live in the
+refuses the connection or drops it, the turn goes to the next replica in the conversation's order; when it
+does not answer in time, the parent is asked to try again. Either way the failed one is tried last for a
+short cool-down. Conversations live in the
 shared tracker store, so the next replica carries on where the first stopped.
 """
 
@@ -75,9 +76,18 @@ class Relayed:
     tries: int  # 1 when the first replica answered
 
 
-# What a replica that is down, dying or hung looks like from here. A reply with an error status is an
-# answer (the replica is up; sending the turn again elsewhere could run it twice), so it is not retried.
-_NOT_ANSWERING = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError, TimeoutError)
+# What a replica that is down or died mid-turn looks like from here: the connection was refused, reset or
+# dropped. The turn goes to the next replica (a replica killed mid-turn saved nothing: Rasa saves a
+# conversation at the end of the turn). A replica that is slow or hung gets no second copy of the turn, which
+# could then run twice; the parent is told to try again, and that replica is tried last for a while, so the
+# next turn goes elsewhere. A reply with an error status is an answer: the replica is up.
+_DOWN = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
+_SLOW = (asyncio.TimeoutError, TimeoutError)
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """aiohttp's words for a connection that was never made (sock_connect ran out), unlike a reply that never came."""
+    return isinstance(exc, aiohttp.ServerTimeoutError) and str(exc).startswith("Connection timeout")
 
 
 class ReplicaHttpError(RuntimeError):
@@ -114,7 +124,15 @@ async def relay(
                     replicas.answered(url)
                     raise ReplicaHttpError(url, response.status)
                 body = await response.json(content_type=None)
-        except _NOT_ANSWERING as exc:
+        except _SLOW as exc:  # aiohttp's ServerTimeoutError is both a connection error and a timeout
+            if _never_connected(exc):  # nothing was sent: as safe to send elsewhere as a refused connection
+                replicas.failed(url)
+                log.warning("Rasa replica %d of %d took no connection", tries, len(attempts))
+                continue
+            replicas.failed(url)
+            log.warning("Rasa replica %d of %d took too long; not sent again elsewhere", tries, len(attempts))
+            raise NoReplicaAnswered("the Rasa replica took too long") from exc
+        except _DOWN as exc:
             replicas.failed(url)
             log.warning("Rasa replica %d of %d did not answer (%s)", tries, len(attempts), type(exc).__name__)
             continue
