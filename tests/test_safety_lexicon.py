@@ -299,3 +299,32 @@ def test_whose_harm_it_is_decides_which_help_comes_first(message: str, expected:
 )
 def test_taken_in_the_active_sense_is_not_a_child_in_danger(message: str) -> None:
     assert top(message) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # "cut off from" is how abusers isolate a child, not a wound (batch G, issue 12)
+        "shes 14 and her so called boyfriend is 23, he has cut her off from her mates and from us, is that how it starts",
+        "theyve cut my grandson off from everyone he used to know, how do i get him back",
+        # "taken under his wing" is a figure of speech for the attention that draws a child in
+        "a lad from the estate has taken my son under his wing and buys him food every day",
+        # a niece, nephew or stepchild told as home now is as settled as a son or daughter
+        "my nephew is home now eating his tea, he was gone for two days, what do i ask him",
+        "my stepdaughter is home now, she was away for three nights, what do i ask her first",
+    ],
+)
+def test_isolation_words_and_a_relative_home_now_are_left_to_the_topics(message: str) -> None:
+    assert top(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("someone has cut him, theres blood everywhere and hes at their flat", "danger_now"),
+        ("two men have taken my son under the bridge and wont let him go", "danger_now"),
+        ("my niece is home now but tonight shes gone again and her phone is off", "missing_now"),
+    ],
+)
+def test_a_real_wound_a_taking_or_a_relative_gone_again_still_raise_help(message: str, expected: str) -> None:
+    assert top(message) == expected
