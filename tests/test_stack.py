@@ -124,12 +124,13 @@ SAFETY = ("danger_now", "missing_now", "parent_crisis", "confront_perpetrator")
 needs_eval = pytest.mark.skipif(not BEHAVIOURS, reason="../shared/eval/behaviours.yml is not beside the project")
 
 
-# Measured 2026-12-01 (docs/results.md): 109/120 and 5/80; 123/144 and 9/140; topics 141 and 157 of 178.
-FIRST_SET_RIGHT_HELP, FIRST_SET_ALARMS = 105, 7  # of 120 and 80
-SECOND_SET_RIGHT_HELP, SECOND_SET_ALARMS = 118, 12  # of 144 and 140
-# The third set (long night-time messages), through the stack 2026-12-01: 92/119 and 6/119 (docs/results.md).
-THIRD_SET_RIGHT_HELP, THIRD_SET_ALARMS = 84, 10  # of 119 and 119 sent (two are over the widget's limit)
-TOPIC_FLOORS = (135, 150)  # of 178: right topic first, first or among the choices
+# Measured in-process 2026-12-01 16:05 (docs/results.md): 112/120 and 3/80; 126/144 and 6/140; 97/120 and 6/120;
+# topics 143 and 159 of 178. Floors a few under, so that a real fall fails and noise does not.
+FIRST_SET_RIGHT_HELP, FIRST_SET_ALARMS = 109, 5  # of 120 and 80
+SECOND_SET_RIGHT_HELP, SECOND_SET_ALARMS = 122, 9  # of 144 and 140
+# The third set (long night-time messages) through the stack: two of its messages are over the widget's limit.
+THIRD_SET_RIGHT_HELP, THIRD_SET_ALARMS = 92, 8  # of 119 and 119 sent
+TOPIC_FLOORS = (139, 155)  # of 178: right topic first, first or among the choices
 
 
 def first_sentence(text: str) -> str:
