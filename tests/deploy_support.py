@@ -436,10 +436,16 @@ def sandboxed(bwrap: str, unit: Unit, command: list[str], roots: Mapping[str, Pa
     """`command` inside bubblewrap as the unit's hardening would run it: the whole file system read-only
     (ProtectSystem=strict) but for ReadWritePaths, a private /tmp and /var/tmp (PrivateTmp), a minimal /dev
     (PrivateDevices), no new privileges, in WorkingDirectory. The project's own folder, which the test keeps
-    under /tmp, is bound back in read-only."""
+    under the temporary folder, is bound back in read-only, as are the .venv and models it links to."""
     install = roots[INSTALL_ROOT]
     args = [bwrap, "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     args += ["--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--ro-bind", str(install), str(install)]
+    # The built .venv and models are links to the checkout's (install_project), which may itself be under /tmp
+    # or /dev/shm (a fresh clone, or the tests' RAM disk): bound back read-only where they really are.
+    for built in (".venv", "models"):
+        target = (install / built).resolve()
+        if target != install / built:
+            args += ["--ro-bind", str(target), str(target)]
     for path in sorted(unit.words("Service", "ReadWritePaths")):
         args += ["--bind", mapped(path, roots), mapped(path, roots)]
     args += ["--chdir", mapped(unit.value("Service", "WorkingDirectory"), roots), "--"]

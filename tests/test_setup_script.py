@@ -108,8 +108,31 @@ def test_endpoints_take_the_action_server_and_database_from_the_environment(monk
     monkeypatch.setenv("ACTION_SERVER_SECRET", "a-secret")  # endpoints.yml needs it (set by .env in a real run)
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/conversations.db")
     monkeypatch.setenv("ACTION_SERVER_SECRET", "a-shared-secret")  # the settings never write to the environment
+    from bot.rasa_server import lock_store_environment
+
+    for name, value in lock_store_environment("").items():  # bot.rasa_server sets these before Rasa reads the file
+        monkeypatch.setenv(name, value)
     endpoint = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "action_endpoint")
     assert endpoint is not None and endpoint.url == "http://localhost:5999/webhook"
     tracker_store = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "tracker_store")
     assert tracker_store is not None and tracker_store.type == "bot.storage.tracker_store.EncryptedSQLTrackerStore"
     assert tracker_store.url == "sqlite:////tmp/conversations.db"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("", {"type": "in_memory"}), ("redis://:pa%40ss@10.0.0.7:6380/3", {"type": "redis", "url": "10.0.0.7", "port": 6380, "db": 3, "password": "pa@ss"})],
+)
+def test_the_lock_store_comes_from_lock_store_url(monkeypatch: pytest.MonkeyPatch, url: str, expected: dict) -> None:
+    from rasa.utils.endpoints import read_endpoint_config
+
+    from bot.rasa_server import lock_store_environment
+
+    for name, value in {"ACTION_SERVER_URL": "http://localhost:5999/webhook", "ACTION_SERVER_SECRET": "s",
+                        "DATABASE_URL": "sqlite:////tmp/c.db", **lock_store_environment(url)}.items():
+        monkeypatch.setenv(name, value)
+    lock_store = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "lock_store")
+    assert lock_store is not None and lock_store.type == expected["type"]
+    if expected["type"] == "redis":
+        assert lock_store.url == expected["url"] and lock_store.kwargs["password"] == expected["password"]
+        assert int(lock_store.kwargs["port"]) == expected["port"] and int(lock_store.kwargs["db"]) == expected["db"]
