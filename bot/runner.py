@@ -308,19 +308,26 @@ class Supervisor:
             self.check()
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt  # `kill` stops everything as Ctrl-C does, while starting up too
+
+
 def run() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     began = time.monotonic()
-    running = start_all()
+    try:
+        running = start_all()  # stops what it started, if interrupted
+    except KeyboardInterrupt:
+        print("\nStopped while starting.")
+        return 0
     print(f"\nAll services are up after {time.monotonic() - began:.1f} s:")
     for service in running:
         print(f"  {service.name:<15} {service.address}")
     web = next(s for s in running if s.name.startswith("web service"))
     print(f"\nChat with the assistant at {web.address}/  (Ctrl-C stops everything)", flush=True)
     print("A service that stops is started again, after a wait that grows if it keeps stopping.\n", flush=True)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())  # `kill` stops everything as Ctrl-C does
     try:
-        Supervisor(running).watch(stopping)
+        Supervisor(running).watch(threading.Event())
         return 0
     except KeyboardInterrupt:
         print("\nStopping...")

@@ -146,3 +146,30 @@ def test_a_process_that_exits_with_an_error_is_described_by_its_exit_code() -> N
     failing.process.wait(timeout=10)
     Supervisor([failing], clock=clock, is_up=lambda url: False, say=said.append).check()
     assert said == ["The action server stopped (exit code 3); starting it again in 1 s."]
+
+
+@pytest.mark.stack
+def test_kill_while_starting_stops_everything_it_had_started(tmp_path) -> None:  # noqa: ANN001
+    import subprocess
+    import time
+
+    import psutil
+
+    env = {
+        **os.environ, "RASA_URL": "http://localhost:5705", "ACTION_PORT": "5755",
+        "ACTION_SERVER_URL": "http://127.0.0.1:5755/webhook", "WEB_PORT": "8705",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "REFERRAL_SPOOL_DIR": str(tmp_path / "spool"),
+    }
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not psutil.Process(runner.pid).children() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    children = psutil.Process(runner.pid).children(recursive=True)
+    assert children, "the runner started nothing"
+    runner.send_signal(signal.SIGTERM)
+    output, _ = runner.communicate(timeout=60)
+    assert runner.returncode == 0 and "Stopped while starting." in output
+    _, alive = psutil.wait_procs(children, timeout=20)
+    assert not alive, [p.cmdline() for p in alive]
