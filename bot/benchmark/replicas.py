@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from bot.benchmark import report as reporting
 from bot.benchmark.conversations import OUR_MIX, SMOKE_MIX, mix_for
 from bot.benchmark.memory import MemorySampler, peak_total
+from bot.benchmark.stacks import environment_set
 from bot.benchmark.stats import percentile
 from bot.benchmark.web_driver import TurnResult, WebRun, drive_web
 from bot.config import PROJECT_ROOT, load_settings
@@ -132,20 +133,6 @@ def _environment(options: Options, database: str, redis_url: str, webhook_port: 
     }
 
 
-@contextlib.contextmanager
-def _environment_set(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _p95(turns: list[TurnResult]) -> float | None:
     latencies = [turn.latency_ms for turn in turns if not turn.error]
     return round(percentile(latencies, 0.95), 1) if latencies else None
@@ -215,7 +202,7 @@ def run_replicas(options: Options) -> dict:
     run_id = uuid.uuid4().hex[:8]
     load_at_start = reporting.load_average()
 
-    async def measure(services: list[Service], database: str, webhook: Webhook) -> tuple[WebRun, float | None]:
+    async def measure(services: list[Service]) -> tuple[WebRun, float | None]:
         killed_at: float | None = None
         kill_after = int(planned_turns * options.kill_at) if options.kill else None
         urls = [f"http://localhost:{WEB_PORT + index}" for index in range(options.replicas)]
@@ -245,7 +232,7 @@ def run_replicas(options: Options) -> dict:
         await webhook.start()
         try:
             env = _environment(options, database, redis_url, webhook.port, workdir)
-            with _environment_set(env):
+            with environment_set(env):
                 settings = load_settings()
                 _log(f"starting {options.replicas} Rasa server(s), action server(s) and web service(s)...")
                 began = time.monotonic()
@@ -262,7 +249,7 @@ def run_replicas(options: Options) -> dict:
                 sampler.watch(service.name, service.process.pid)
             try:
                 _log(f"{len(scripts)} conversations at once, {planned_turns} turns...")
-                run, killed_at = await measure(services, database, webhook)
+                run, killed_at = await measure(services)
                 # Let the outbox workers deliver what the last referrals queued (a round every 5 s).
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline and sum(webhook.deliveries.values()) < len(set(run.references)):

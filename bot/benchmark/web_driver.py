@@ -89,11 +89,10 @@ async def _turn(
         except ValueError:
             error = "bad body"
         else:
-            if status in RETRY_STATUSES:
+            if status != 200:
                 error = f"HTTP {status}"
-            elif status != 200:
-                error = f"HTTP {status}"
-                break
+                if status not in RETRY_STATUSES:
+                    break
             else:
                 text = reply_text(body)
                 error = None if text else "empty reply"

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, delete, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bot.storage.config import database_url
 from bot.storage.crypto import Cipher, InvalidToken
@@ -159,6 +160,21 @@ def _info(row: Referral) -> dict[str, Any]:
         "updated_at": row.updated_at,
         "assigned_to": row.assigned_to,
     }
+
+
+def _due(now: datetime, limit: int) -> Select:
+    """Undelivered notifications whose next attempt is due, oldest first."""
+    _require_aware("now", now)
+    return (
+        select(Outbox)
+        .where(Outbox.delivered_at.is_(None), Outbox.next_attempt_at <= now)
+        .order_by(Outbox.next_attempt_at, Outbox.id)
+        .limit(limit)
+    )
+
+
+def _outbox_item(row: Outbox) -> OutboxItem:
+    return OutboxItem(row.id, row.referral_id, row.kind, json.loads(row.payload_json), row.attempts)
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -384,18 +400,8 @@ class ReferralStore:
 
     def due_notifications(self, now: datetime, limit: int = 20) -> list[OutboxItem]:
         """Undelivered notifications whose next attempt is due, oldest first."""
-        _require_aware("now", now)
-        query = (
-            select(Outbox)
-            .where(Outbox.delivered_at.is_(None), Outbox.next_attempt_at <= now)
-            .order_by(Outbox.next_attempt_at, Outbox.id)
-            .limit(limit)
-        )
         with self._session() as session:
-            return [
-                OutboxItem(row.id, row.referral_id, row.kind, json.loads(row.payload_json), row.attempts)
-                for row in session.execute(query).scalars()
-            ]
+            return [_outbox_item(row) for row in session.execute(_due(now, limit)).scalars()]
 
     def claim_due_notifications(self, now: datetime, lease: timedelta, limit: int = 20) -> list[OutboxItem]:
         """Due notifications, each taken for this worker alone for `lease`: several web services deliver each once.
@@ -405,17 +411,9 @@ class ReferralStore:
         worker has locked (`FOR UPDATE SKIP LOCKED`); the move is also made only where the row is still as
         it was read, which keeps SQLite (no row locks) to one worker per row as well.
         """
-        _require_aware("now", now)
-        query = (
-            select(Outbox)
-            .where(Outbox.delivered_at.is_(None), Outbox.next_attempt_at <= now)
-            .order_by(Outbox.next_attempt_at, Outbox.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
         claimed = []
         with self._session() as session, session.begin():
-            for row in session.execute(query).scalars().all():
+            for row in session.execute(_due(now, limit).with_for_update(skip_locked=True)).scalars().all():
                 taken = session.execute(
                     update(Outbox)
                     .where(Outbox.id == row.id, Outbox.delivered_at.is_(None), Outbox.next_attempt_at == row.next_attempt_at)
@@ -423,7 +421,7 @@ class ReferralStore:
                     .execution_options(synchronize_session=False)
                 ).rowcount
                 if taken:
-                    claimed.append(OutboxItem(row.id, row.referral_id, row.kind, json.loads(row.payload_json), row.attempts))
+                    claimed.append(_outbox_item(row))
         return claimed
 
     def mark_delivered(self, item_id: int, at: datetime) -> None:

@@ -175,6 +175,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", health)
     app.router.add_static("/static/", STATIC, show_index=False)
     setup_widget(app, settings, app[CONTENT])
-    setup_notes(app, settings, app[CONTENT])
+    setup_notes(app, settings, app[CONTENT], app[REPLICAS])
     setup_staff(app, settings)
     return app

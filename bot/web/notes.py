@@ -114,13 +114,15 @@ async def _read_body(request: web.Request, seconds: float, store: ContentStore) 
 
 
 class NotesService:
-    def __init__(self, settings: Settings, content: ContentStore, limits: NotesLimits, mail: MailSettings) -> None:
+    def __init__(
+        self, settings: Settings, content: ContentStore, limits: NotesLimits, mail: MailSettings, replicas: RasaReplicas
+    ) -> None:
         self.settings = settings
         self.content = content
         self.limits = limits
         self.mail = mail
         self.store: ReferralStore | None = None
-        self.replicas = RasaReplicas(settings.rasa_replica_urls)
+        self.replicas = replicas  # the chat's own: a replica found down by either is passed by for both
         # One PDF at a time: a PDF is seconds of CPU at the size cap, so many at once would starve the chat.
         self.pdf_slot = asyncio.Semaphore(1)
         self.pdf_queue_seconds = PDF_QUEUE_SECONDS
@@ -319,10 +321,10 @@ async def refusals(request: web.Request, handler):  # type: ignore[no-untyped-de
         return refused.response
 
 
-def setup_notes(app: web.Application, settings: Settings, content: ContentStore) -> NotesService:
+def setup_notes(app: web.Application, settings: Settings, content: ContentStore, replicas: RasaReplicas) -> NotesService:
     """Mount /notes/pdf, /notes/page, /notes/email and /notes/referral on `app`."""
     mail = MailSettings.from_settings(settings)
-    service = NotesService(settings, content, NotesLimits.from_settings(settings), mail)
+    service = NotesService(settings, content, NotesLimits.from_settings(settings), mail, replicas)
     notes_app = web.Application(middlewares=[refusals])
     for name, handler in (
         ("pdf", service.pdf),

@@ -124,16 +124,12 @@ async def relay(
                     replicas.answered(url)
                     raise ReplicaHttpError(url, response.status)
                 body = await response.json(content_type=None)
-        except _SLOW as exc:  # aiohttp's ServerTimeoutError is both a connection error and a timeout
-            if _never_connected(exc):  # nothing was sent: as safe to send elsewhere as a refused connection
-                replicas.failed(url)
-                log.warning("Rasa replica %d of %d took no connection", tries, len(attempts))
-                continue
+        except (*_SLOW, *_DOWN) as exc:
             replicas.failed(url)
-            log.warning("Rasa replica %d of %d took too long; not sent again elsewhere", tries, len(attempts))
-            raise NoReplicaAnswered("the Rasa replica took too long") from exc
-        except _DOWN as exc:
-            replicas.failed(url)
+            # aiohttp's ServerTimeoutError is both; one that never connected sent nothing, like a refused connection
+            if isinstance(exc, _SLOW) and not _never_connected(exc):
+                log.warning("Rasa replica %d of %d took too long; not sent again elsewhere", tries, len(attempts))
+                raise NoReplicaAnswered("the Rasa replica took too long") from exc
             log.warning("Rasa replica %d of %d did not answer (%s)", tries, len(attempts), type(exc).__name__)
             continue
         replicas.answered(url)
