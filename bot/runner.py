@@ -186,10 +186,15 @@ def _launch(service: Service) -> None:
             os.close(log_fd)
 
 
-def _wait_until_up(started: list[Service], timeout: float) -> None:
+def wait_until_up(started: list[Service], timeout: float, stopping: threading.Event | None = None) -> None:
+    """Wait until each service answers its health check; stop with a clear message if one exits or takes too long.
+
+    Raises KeyboardInterrupt once `stopping` is set (SIGTERM while starting: `run`).
+    """
     deadline = time.monotonic() + timeout
     for service in started:
         while not _is_up(service.health_url):
+            _check_stopping(stopping)
             if service.process and service.process.poll() is not None:
                 raise SystemExit(f"The {service.name} stopped while starting (exit code {service.process.returncode}).")
             if time.monotonic() > deadline:
@@ -197,8 +202,16 @@ def _wait_until_up(started: list[Service], timeout: float) -> None:
             time.sleep(0.5)
 
 
-def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) -> list[Service]:
-    """Start every service and wait until each answers its health check."""
+def _check_stopping(stopping: threading.Event | None) -> None:
+    if stopping is not None and stopping.is_set():
+        raise KeyboardInterrupt
+
+
+def start_all(
+    settings: Settings | None = None, startup_timeout: float = 180.0, stopping: threading.Event | None = None
+) -> list[Service]:
+    """Start every service and wait until each answers its health check; what was started is stopped again if
+    that fails, or once `stopping` is set (checked between launches, never in the middle of one)."""
     settings = settings or get_settings()
     if not settings.rasa_token.get_secret_value():
         raise SystemExit("RASA_TOKEN is empty in .env: the Rasa HTTP API must never run without a token.")
@@ -211,9 +224,10 @@ def start_all(settings: Settings | None = None, startup_timeout: float = 180.0) 
     started: list[Service] = []
     try:
         for service in services(settings):
+            _check_stopping(stopping)
             _launch(service)
             started.append(service)
-        _wait_until_up(started, startup_timeout)
+        wait_until_up(started, startup_timeout, stopping)
     except BaseException:
         stop(started)
         raise
@@ -224,7 +238,7 @@ def restart(service: Service, startup_timeout: float = 180.0) -> None:
     """Stop one service and start it again (conversations and referrals live in the database)."""
     stop([service])
     _launch(service)
-    _wait_until_up([service], startup_timeout)
+    wait_until_up([service], startup_timeout)
 
 
 def _how_it_ended(returncode: int) -> str:
@@ -308,15 +322,14 @@ class Supervisor:
             self.check()
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt  # `kill` stops everything as Ctrl-C does, while starting up too
-
-
 def run() -> int:
-    signal.signal(signal.SIGTERM, _interrupt)
+    stopping = threading.Event()
+    # `kill` stops everything as Ctrl-C does, while starting up too. The handler only sets a flag: raising from
+    # it could land inside the launch of a process, which would then be left running.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     began = time.monotonic()
     try:
-        running = start_all()  # stops what it started, if interrupted
+        running = start_all(stopping=stopping)  # stops what it started, if interrupted
     except KeyboardInterrupt:
         print("\nStopped while starting.")
         return 0
@@ -327,7 +340,7 @@ def run() -> int:
     print(f"\nChat with the assistant at {web.address}/  (Ctrl-C stops everything)", flush=True)
     print("A service that stops is started again, after a wait that grows if it keeps stopping.\n", flush=True)
     try:
-        Supervisor(running).watch(threading.Event())
+        Supervisor(running).watch(stopping)
         return 0
     except KeyboardInterrupt:
         print("\nStopping...")

@@ -7,14 +7,12 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, load_settings
-from bot.runner import Service, start_all, stop
+from bot.runner import Service, start_all, stop, wait_until_up
 
 OUR_RASA_PORT = 5505
 STOCK_RASA_PORT = 5605
@@ -42,14 +40,21 @@ def our_stack(workdir: Path) -> Iterator[list[Service]]:
         "CONTENT_DIR": str(content),
         "RASA_TELEMETRY_ENABLED": "false",
     }
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
+    with environment_set(values):
         running = start_all(load_settings())
         try:
             yield running
         finally:
             stop(running)
+
+
+@contextmanager
+def environment_set(values: dict[str, str]) -> Iterator[None]:
+    """`values` in this process's environment (where start_all and the settings read them), put back afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
     finally:
         for key, value in saved.items():
             if value is None:
@@ -81,22 +86,6 @@ def train_stock_assistant(folder: Path) -> float:
     return time.monotonic() - started
 
 
-def _wait_until_up(service: Service, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(service.health_url, timeout=2) as response:  # noqa: S310 (local)
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        if service.process and service.process.poll() is not None:
-            raise SystemExit(f"The {service.name} stopped while starting (exit code {service.process.returncode}).")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"The {service.name} did not start within {timeout:.0f} s.")
-        time.sleep(0.5)
-
-
 @contextmanager
 def stock_server(folder: Path, startup_timeout: float = 180.0) -> Iterator[Service]:
     """`rasa run` on the stock assistant in `folder`, with its own default credentials and endpoints."""
@@ -116,7 +105,7 @@ def stock_server(folder: Path, startup_timeout: float = 180.0) -> Iterator[Servi
             start_new_session=True,
         )
         try:
-            _wait_until_up(service, startup_timeout)
+            wait_until_up([service], startup_timeout)
             yield service
         finally:
             stop([service])
