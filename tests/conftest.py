@@ -63,22 +63,33 @@ def _port_open(port: int) -> bool:
         return False
 
 
+class ServiceScriptFailed(Exception):
+    """A scripts/test-*.sh could not start its server; the message is the skip reason."""
+
+
+def _service_url(script: Path, variable: str, port: int) -> tuple[str, bool]:
+    """(url, started_here): `variable` from the environment, or started by `script`, which prints it last."""
+    url = os.environ.get(variable, "").strip()
+    if url:
+        return url, False
+    already_running = _port_open(port)
+    try:
+        result = subprocess.run([str(script)], capture_output=True, text=True, timeout=900, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ServiceScriptFailed(f"scripts/{script.name} could not run: {exc}") from None
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines or not lines[-1].startswith(f"{variable}="):
+        error = result.stderr.strip().splitlines()[-1:] or [f"exit code {result.returncode}"]
+        raise ServiceScriptFailed(f"scripts/{script.name} failed: {error[0]}")
+    return lines[-1].split("=", 1)[1], not already_running
+
+
 def _start_postgres() -> tuple[Postgres, bool]:
     """(server, started_here). Never raises: a problem becomes the skip reason."""
-    url = os.environ.get("TEST_DATABASE_URL", "").strip()
-    started_here = False
-    if not url:
-        already_running = _port_open(PG_PORT)
-        try:
-            result = subprocess.run([str(SERVICES)], capture_output=True, text=True, timeout=900, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return Postgres(None, f"scripts/test-services.sh could not run: {exc}"), False
-        lines = result.stdout.strip().splitlines()
-        if result.returncode != 0 or not lines or not lines[-1].startswith("TEST_DATABASE_URL="):
-            error = result.stderr.strip().splitlines()[-1:] or [f"exit code {result.returncode}"]
-            return Postgres(None, f"scripts/test-services.sh failed: {error[0]}"), False
-        url = lines[-1].split("=", 1)[1]
-        started_here = not already_running
+    try:
+        url, started_here = _service_url(SERVICES, "TEST_DATABASE_URL", PG_PORT)
+    except ServiceScriptFailed as exc:
+        return Postgres(None, str(exc)), False
     try:
         engine = create_engine(url, future=True, connect_args={"connect_timeout": 5})
         with engine.connect() as connection:
@@ -117,20 +128,10 @@ class Redis:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[Redis]:
     """A real Redis server (scripts/test-redis.sh starts one from Debian's package); skipped where it cannot."""
-    url = os.environ.get("TEST_REDIS_URL", "").strip()
-    started_here = False
-    if not url:
-        already_running = _port_open(REDIS_PORT)
-        try:
-            result = subprocess.run([str(REDIS_SERVICE)], capture_output=True, text=True, timeout=900, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            pytest.skip(f"scripts/test-redis.sh could not run: {exc}")
-        lines = result.stdout.strip().splitlines()
-        if result.returncode != 0 or not lines or not lines[-1].startswith("TEST_REDIS_URL="):
-            error = result.stderr.strip().splitlines()[-1:] or [f"exit code {result.returncode}"]
-            pytest.skip(f"scripts/test-redis.sh failed: {error[0]}")
-        url = lines[-1].split("=", 1)[1]
-        started_here = not already_running
+    try:
+        url, started_here = _service_url(REDIS_SERVICE, "TEST_REDIS_URL", REDIS_PORT)
+    except ServiceScriptFailed as exc:
+        pytest.skip(str(exc))
     yield Redis(url)
     if started_here:
         subprocess.run([str(REDIS_SERVICE), "stop"], capture_output=True, timeout=120, check=False)
