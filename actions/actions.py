@@ -80,10 +80,12 @@ class ActionStartTopic(ContentAction):
     def respond(self, tracker: Tracker) -> conversation.Turn:
         content = CONTENT.get()
         goto = first_entity(tracker.get_latest_entity_values("topic"))
-        if goto is None:
-            topic = content.topic_for_intent(latest_intent(tracker))
-            goto = topic.id if topic else None
-        return conversation.start_topic(content, goto) if goto else conversation.show_menu(content)
+        if goto is not None:  # a button: the parent chose it
+            return conversation.start_topic(content, goto)
+        topic = content.topic_for_intent(latest_intent(tracker))
+        if topic is None:
+            return conversation.show_menu(content)
+        return conversation.understood_topic(content, topic, intent_ranking(tracker))
 
 
 class ActionTopicNext(ContentAction):

@@ -165,6 +165,28 @@ def choices(content: Content, message_id: str, ranking: Ranking) -> BotMessage:
     return BotMessage(entry.text, entry.buttons + offered + standard_buttons(content, "something_else", "talk_to_someone"))
 
 
+# After a topic the model chose from the parent's own words: up to this many other topics it gave some weight
+# to, so that a misunderstanding costs one tap. On the held-out split (scripts/calibrate_thresholds.py) they
+# held what the parent meant for half of the confident mistakes, and were shown after about 1 in 5 right answers.
+OTHER_TOPICS_LIMIT = 2
+
+
+def other_likely_topics(content: Content, shown: Topic, ranking: Ranking) -> list[Topic]:
+    """The next likeliest topics after the one being shown (same weight floor as the choices)."""
+    return [topic for topic in likely_topics(content, ranking) if topic.id != shown.id][:OTHER_TOPICS_LIMIT]
+
+
+def understood_topic(content: Content, topic: Topic, ranking: Ranking) -> Turn:
+    """A topic opened from what the parent wrote (not a button): its first step, then any close alternatives."""
+    turn = start_topic(content, topic.id)
+    others = other_likely_topics(content, topic, ranking)
+    if not others or turn.opened_topic is None:
+        return turn
+    entry = message(content, "other_topics")
+    offer = BotMessage(entry.text, entry.buttons + [topic_button(other) for other in others])
+    return Turn([*turn.messages, offer], turn.place, turn.opened_topic)
+
+
 def fallback(content: Content, place: Place, ranking: Ranking = ()) -> Turn:
     """Not sure what the parent meant: the two or three likeliest topics to choose from, or the plain fallback."""
     if likely_topics(content, ranking):

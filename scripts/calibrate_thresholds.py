@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import PROJECT_ROOT  # noqa: E402
 from bot.content.store import ContentStore  # noqa: E402
-from bot.conversation import likely_topics  # noqa: E402
+from bot.conversation import likely_topics, other_likely_topics  # noqa: E402
 from bot.evaluation.data import held_out_split, training_examples  # noqa: E402
 from bot.evaluation.run import parse_all, train  # noqa: E402
 from bot.safety.intents import SAFETY_INTENTS, help_given_for  # noqa: E402
@@ -69,6 +69,23 @@ def main() -> None:
             if (not unsure and top[0] == expected) or (unsure and offers(expected, ranking)):
                 offered += 1
         print(f"  {threshold:.1f}: {first / len(ordinary):.1%} / {offered / len(ordinary):.1%} of {len(ordinary)}")
+    print("\nafter a confident topic, other topics offered at their weight floor (bot.conversation.other_likely_topics):")
+    confident_wrong = covered = confident_right = shown = 0
+    for expected, ranking in ordinary:
+        top, second = ranking[0], ranking[1] if len(ranking) > 1 else ("", 0.0)
+        topic = content.topic_for_intent(top[0])
+        if top[1] < 0.5 or top[1] - second[1] < 0.1 or topic is None:
+            continue
+        entries = [{"name": name, "confidence": value} for name, value in ranking]
+        others = {t.intent for t in other_likely_topics(content, topic, entries)}
+        if top[0] == expected:
+            confident_right += 1
+            shown += bool(others)
+        else:
+            confident_wrong += 1
+            covered += expected in others
+    print(f"  confident mistakes with what was meant among them: {covered}/{confident_wrong}; "
+          f"right answers followed by alternatives: {shown}/{confident_right}")
     store = LexiconStore(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")
     danger = [(e, r) for e, r in parsed if e in SAFETY_INTENTS]
     calm = [(e, r) for e, r in parsed if e not in SAFETY_INTENTS]

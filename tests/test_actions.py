@@ -139,3 +139,18 @@ def test_a_forged_group_entity_gives_the_first_menu(forged: object) -> None:
     first, _ = run(project_actions.ActionShowMenu(), tracker("menu"))
     page, _ = run(project_actions.ActionShowMenu(), tracker("menu", entities=[{"entity": "group", "value": forged}]))
     assert page == first
+
+
+def test_a_topic_from_the_parents_words_offers_the_next_likeliest_but_a_button_never_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers import topic
+
+    monkeypatch.setattr(project_actions, "CONTENT", ContentStore(write_content(tmp_path, topics=[
+        topic("grooming", "grooming_info", order=1), topic("court", "court_info", order=2)])))
+    ranking = [{"name": "grooming_info", "confidence": 0.6}, {"name": "court_info", "confidence": 0.3}]
+    messages, events = run(project_actions.ActionStartTopic(), tracker("grooming_info", ranking=ranking))
+    assert messages[0]["text"].startswith("You are not to blame") and SlotSet("current_topic", "grooming") in events
+    assert messages[1]["text"].startswith("other_topics text")  # the test content's wording for it
+    assert '/open_topic{"topic":"court"}' in [b["payload"] for b in messages[1]["buttons"]]
+    entities = [{"entity": "topic", "value": "grooming"}]
+    messages, _ = run(project_actions.ActionStartTopic(), tracker("open_topic", entities=entities, ranking=ranking))
+    assert len(messages) == 1  # the parent chose it: no second guess

@@ -207,3 +207,52 @@ def test_every_shipped_group_page_fits_a_phone_with_the_way_back() -> None:
         page = conversation.show_menu(SHIPPED, group.id).messages[0]
         assert len(page.buttons) <= 10, group.id
         assert [b["payload"] for b in page.buttons][-3:] == [MENU, TALK, HELP_NOW]
+
+
+# ---- a topic understood from the parent's words, with the close alternatives ------------------------------------
+
+
+def three_topics(tmp_path: Path):
+    return load(tmp_path, topics=[
+        topic("grooming", "grooming_info", order=1),
+        topic("court", "court_info", order=2),
+        topic("police", "police_info", order=3),
+    ])
+
+
+def test_a_topic_understood_from_words_offers_the_other_likely_topics_after_it(tmp_path: Path) -> None:
+    content = three_topics(tmp_path)
+    ranking = [
+        {"name": "grooming_info", "confidence": 0.7},
+        {"name": "greet", "confidence": 0.12},  # not a topic: never offered
+        {"name": "court_info", "confidence": 0.1},
+        {"name": "police_info", "confidence": 0.06},
+    ]
+    turn = conversation.understood_topic(content, content.topics["grooming"], ranking)
+    assert turn.messages[0] == conversation.start_topic(content, "grooming").messages[0]  # the topic comes first
+    assert turn.place == Place("grooming", "start") and turn.opened_topic == "grooming"
+    offer = turn.messages[1]
+    assert offer.text == conversation.message(content, "other_topics").text
+    assert payloads(offer)[-2:] == [conversation.open_topic_payload("court"), conversation.open_topic_payload("police")]
+
+
+def test_no_alternatives_when_the_model_gave_the_others_next_to_no_weight(tmp_path: Path) -> None:
+    content = three_topics(tmp_path)
+    ranking = [{"name": "grooming_info", "confidence": 0.95}, {"name": "court_info", "confidence": 0.03}]
+    turn = conversation.understood_topic(content, content.topics["grooming"], ranking)
+    assert turn.messages == conversation.start_topic(content, "grooming").messages
+
+
+def test_the_shown_topic_is_never_offered_again_and_at_most_two_others_are(tmp_path: Path) -> None:
+    content = load(tmp_path, topics=[topic(f"t{i}", f"t{i}_info", order=i) for i in range(5)])
+    ranking = [{"name": f"t{i}_info", "confidence": 0.2} for i in (0, 1, 0, 2, 3)]
+    turn = conversation.understood_topic(content, content.topics["t0"], ranking)
+    offered = [p for p in payloads(turn.messages[1]) if p.startswith("/open_topic")]
+    assert offered == [conversation.open_topic_payload("t1"), conversation.open_topic_payload("t2")]
+
+
+@pytest.mark.parametrize("ranking", [[], [{"name": 3}], ["court_info"], [{"name": "court_info", "confidence": "high"}]])
+def test_an_odd_ranking_just_opens_the_topic(tmp_path: Path, ranking: list) -> None:
+    content = three_topics(tmp_path)
+    turn = conversation.understood_topic(content, content.topics["grooming"], ranking)
+    assert turn.messages == conversation.start_topic(content, "grooming").messages

@@ -38,3 +38,25 @@ def test_the_command_reports_recall_and_false_alarms(capsys: pytest.CaptureFixtu
     assert cli.main(["safety-challenge", "--lexicon-only"]) == 0
     printed = capsys.readouterr().out
     assert "lexicon alone: danger caught" in printed and "false alarms" in printed
+
+
+def test_topic_scoring_counts_what_the_conversation_would_offer(tmp_path) -> None:
+    """Right first; among the fallback's choices; among the alternatives after a wrong topic; or missed."""
+    from bot.content.loader import load_content
+    from bot.evaluation.challenge import score_topics
+    from tests.helpers import topic, write_content
+
+    content, _ = load_content(write_content(tmp_path, topics=[
+        topic("grooming", "grooming_info", order=1), topic("court", "court_info", order=2), topic("police", "police_info", order=3)]))
+    court_second = [{"name": "grooming_info", "confidence": 0.6}, {"name": "court_info", "confidence": 0.3}]
+    results = [
+        {"intent": {"name": "court_info"}, "intent_ranking": [{"name": "court_info", "confidence": 0.9}]},
+        {"intent": {"name": "nlu_fallback"}, "intent_ranking": court_second},
+        {"intent": {"name": "grooming_info"}, "intent_ranking": court_second},
+        {"intent": {"name": "grooming_info"}, "intent_ranking": [{"name": "grooming_info", "confidence": 0.97},
+                                                                {"name": "court_info", "confidence": 0.01}]},
+        {"intent": {"name": "greet"}, "intent_ranking": court_second},  # small talk: no choices shown
+    ]
+    score = score_topics(results, [(f"question {i}", "court") for i in range(5)], content)
+    assert (score.total, score.right_first, score.in_choices) == (5, 1, 3)
+    assert [message for _, _, message in score.missed] == ["question 3", "question 4"]

@@ -24,7 +24,7 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.content.models import Content
-from bot.conversation import likely_topics
+from bot.conversation import likely_topics, other_likely_topics
 from bot.evaluation.data import SAFETY_INTENTS
 from bot.safety.detector import Lexicon, detect
 from bot.safety.intents import CHECK_INTENTS, help_given_for
@@ -106,7 +106,7 @@ def score_lexicon(lexicon: Lexicon, messages: list[tuple[str, str]]) -> Challeng
 class TopicScore:
     total: int = 0
     right_first: int = 0
-    in_choices: int = 0  # right first, or among the topics offered when the assistant was unsure
+    in_choices: int = 0  # right first, or among the topics offered when unsure or after the topic shown
     missed: list[tuple[str, str, str]] = field(default_factory=list)  # (expected, understood as, message)
 
     def summary(self, name: str) -> str:
@@ -142,9 +142,13 @@ def score_topics(results: list[dict[str, Any]], questions: list[tuple[str, str]]
             score.right_first += 1
             score.in_choices += 1
             continue
+        ranking = result.get("intent_ranking") or []
         offers_choices = answer == "nlu_fallback" or answer in CHECK_INTENTS
-        offered = {topic.intent for topic in likely_topics(content, result.get("intent_ranking") or [])}
-        if offers_choices and (offered & expected or topic_id == TALK_TO_SOMEONE):  # "Talk to someone" is always offered
+        offered = {topic.intent for topic in likely_topics(content, ranking)} if offers_choices else set()
+        shown = content.topic_for_intent(answer)
+        if shown is not None:  # a topic opened from the message, with any close alternatives after it
+            offered = {topic.intent for topic in other_likely_topics(content, shown, ranking)}
+        if offered & expected or (offers_choices and topic_id == TALK_TO_SOMEONE):  # "Talk to someone" is always offered
             score.in_choices += 1
         else:
             score.missed.append((topic_id, answer, message))
