@@ -139,8 +139,11 @@ def test_a_conversation_with_buttons_links_and_typed_messages(stack, browser) ->
     # only the latest reply buttons stay usable
     assert js(browser, "return root.querySelectorAll('.psa-replies:not(.psa-replies--used)').length;") == 1
 
-    reply = say(browser, "what are the signs my son is being groomed")
-    assert reply and messages(browser)[-2] == ("me", "what are the signs my son is being groomed")
+    question = "what are the signs my son is being groomed"
+    reply = say(browser, question)
+    shown = messages(browser)
+    asked_at = max(i for i, (who, text) in enumerate(shown) if who == "me")
+    assert reply and shown[asked_at] == ("me", question) and shown[asked_at + 1][0] == "bot"
     screenshot(browser, "widget-conversation")
     # nothing was blocked by the page's strict Content Security Policy, and nothing failed
     errors = [
