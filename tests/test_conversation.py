@@ -225,8 +225,8 @@ def test_a_topic_understood_from_words_offers_the_other_likely_topics_after_it(t
     ranking = [
         {"name": "grooming_info", "confidence": 0.7},
         {"name": "greet", "confidence": 0.12},  # not a topic: never offered
-        {"name": "court_info", "confidence": 0.1},
-        {"name": "police_info", "confidence": 0.06},
+        {"name": "court_info", "confidence": 0.2},
+        {"name": "police_info", "confidence": conversation.OTHER_TOPICS_MIN_CONFIDENCE},
     ]
     turn = conversation.understood_topic(content, content.topics["grooming"], ranking)
     assert turn.messages[0] == conversation.start_topic(content, "grooming").messages[0]  # the topic comes first
@@ -238,7 +238,8 @@ def test_a_topic_understood_from_words_offers_the_other_likely_topics_after_it(t
 
 def test_no_alternatives_when_the_model_gave_the_others_next_to_no_weight(tmp_path: Path) -> None:
     content = three_topics(tmp_path)
-    ranking = [{"name": "grooming_info", "confidence": 0.95}, {"name": "court_info", "confidence": 0.03}]
+    below = conversation.OTHER_TOPICS_MIN_CONFIDENCE - 0.01
+    ranking = [{"name": "grooming_info", "confidence": 0.8}, {"name": "court_info", "confidence": below}]
     turn = conversation.understood_topic(content, content.topics["grooming"], ranking)
     assert turn.messages == conversation.start_topic(content, "grooming").messages
 

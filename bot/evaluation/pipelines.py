@@ -95,11 +95,30 @@ def language_model_featurizer() -> dict[str, Any]:
     lmf = {"name": "LanguageModelFeaturizer", "model_name": "bert", "model_weights": str(ENCODER_DIR)}
     return _with_pipeline([{"name": "WhitespaceTokenizer"}, lmf, CHAR_NGRAMS, PROJECT_DIET, PROJECT_FALLBACK, SAFETY_NET])
 
+def _shipped_with_logreg() -> dict[str, Any]:
+    """config.yml with Rasa's plain regression and the thresholds it was calibrated with (before the blend)."""
+    config = project_config()
+    for step in config["pipeline"]:
+        if step["name"].endswith("NeighbourBlendClassifier"):
+            step.clear()
+            step.update(_logreg())
+        elif step["name"] == "FallbackClassifier":
+            step["threshold"] = 0.5
+        elif step["name"].endswith("SafetyNet"):
+            step["check_threshold"] = 0.25
+    return config
+
+
 # name -> (what it is, config). "project" is config.yml as shipped.
 PIPELINES: dict[str, tuple[str, Any]] = {
     "project": (
-        "config.yml as shipped: MiniLM (times 16) + char 2-5 grams + LogisticRegressionClassifier, safety net",
+        "config.yml as shipped: MiniLM (times 16) + char 2-5 grams + the regression blended with the 5 nearest "
+        "examples, fallback 0.4, check 0.2, safety net",
         project_config,
+    ),
+    "project_logreg": (
+        "config.yml before the blend: the same features + Rasa's LogisticRegressionClassifier, fallback 0.5, check 0.25",
+        lambda: _shipped_with_logreg(),
     ),
     "project_diet": (
         "config.yml before issue 12: DIET with one transformer layer of 128, 60 epochs, word and char 2-5 grams, safety net",

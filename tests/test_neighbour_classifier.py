@@ -1,0 +1,122 @@
+"""The blended intent classifier: the regression, pulled towards training examples that mean the same.
+
+Run on Rasa's own messages, features and local model storage (no server, no encoder): the sparse
+features stand for character n-grams, the dense ones for the sentence embedding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.neighbour_classifier import NeighbourBlendClassifier, neighbour_probabilities
+
+SPARSE = {"court": [1, 0, 0], "police": [0, 1, 0], "shared": [0, 0, 1]}
+DENSE = {"court": [0.01, 0.0], "police": [0.0, 0.01]}  # tiny to the regression, clear to cosine similarity
+
+
+def message(text: str, sparse: list[int], dense: list[float] | None, intent: str | None = None) -> Message:
+    data = {TEXT: text, **({INTENT: intent} if intent else {})}
+    features = [Features(scipy.sparse.coo_matrix([sparse]), FEATURE_TYPE_SENTENCE, TEXT, "CountVectorsFeaturizer")]
+    if dense is not None:
+        features.append(Features(np.array([dense], dtype=np.float32), FEATURE_TYPE_SENTENCE, TEXT, "SentenceEncoder"))
+    return Message(data=data, features=features)
+
+
+def training_data(with_dense: bool = True) -> TrainingData:
+    """Court and police examples, told apart by both kinds of feature, and ambiguous "shared" n-grams
+    that mostly go with court."""
+    examples = []
+    for intent in ("court", "police"):
+        for i in range(6):
+            examples.append(message(f"{intent} {i}", SPARSE[intent], DENSE[intent] if with_dense else None, intent))
+    for i in range(5):
+        examples.append(message(f"shared court {i}", SPARSE["shared"], DENSE["court"] if with_dense else None, "court"))
+    examples.append(message("shared police", SPARSE["shared"], DENSE["police"] if with_dense else None, "police"))
+    return TrainingData(examples)
+
+
+def new_storage(folder: Path) -> LocalModelStorage:
+    folder.mkdir(parents=True)
+    return LocalModelStorage.create(folder)
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalModelStorage:
+    return new_storage(tmp_path / "storage")
+
+
+def trained(storage: LocalModelStorage, data: TrainingData, **config) -> NeighbourBlendClassifier:
+    context = ExecutionContext(GraphSchema({}), "test-model")
+    config = {**NeighbourBlendClassifier.get_default_config(), **config}
+    component = NeighbourBlendClassifier.create(config, storage, Resource("classifier"), context)
+    component.train(data)
+    return component
+
+
+def loaded(storage: LocalModelStorage, **config) -> NeighbourBlendClassifier:
+    context = ExecutionContext(GraphSchema({}), "test-model")
+    config = {**NeighbourBlendClassifier.get_default_config(), **config}
+    return NeighbourBlendClassifier.load(config, storage, Resource("classifier"), context)
+
+
+def ranking_of(component: NeighbourBlendClassifier, sparse: list[int], dense: list[float] | None) -> list[dict]:
+    probe = message("a new message", sparse, dense)
+    component.process([probe])
+    return probe.get("intent_ranking")
+
+
+def test_a_message_worded_like_court_but_meaning_police_is_pulled_to_police(storage: LocalModelStorage) -> None:
+    """The n-grams say court (5 of 6 "shared" examples); the embedding is police's: the neighbours decide."""
+    alone = trained(storage, training_data(), weight=0.0)
+    assert ranking_of(alone, SPARSE["shared"], DENSE["police"])[0]["name"] == "court"
+    blended = trained(storage, training_data(), weight=0.6)
+    ranking = ranking_of(blended, SPARSE["shared"], DENSE["police"])
+    assert ranking[0]["name"] == "police"
+    assert sum(entry["confidence"] for entry in ranking) == pytest.approx(1.0)
+
+
+def test_a_loaded_model_answers_exactly_as_the_trained_one(storage: LocalModelStorage) -> None:
+    before = ranking_of(trained(storage, training_data(), weight=0.6), SPARSE["shared"], DENSE["police"])
+    after = ranking_of(loaded(storage, weight=0.6), SPARSE["shared"], DENSE["police"])
+    assert after == before and after[0]["name"] == "police"
+
+
+def test_without_dense_features_it_is_the_regression_alone(storage: LocalModelStorage, tmp_path: Path) -> None:
+    blended = trained(storage, training_data(with_dense=False), weight=0.6)
+    plain = trained(new_storage(tmp_path / "plain"), training_data(with_dense=False), weight=0.0)
+    assert ranking_of(blended, SPARSE["shared"], None) == ranking_of(plain, SPARSE["shared"], None)
+
+
+def test_an_untrained_model_loads_and_leaves_messages_alone(storage: LocalModelStorage) -> None:
+    component = loaded(storage)
+    probe = message("hello", SPARSE["court"], DENSE["court"])
+    component.process([probe])
+    assert probe.get("intent") is None
+
+
+@pytest.mark.parametrize(
+    "bad", [{"neighbours": 0}, {"neighbours": "5"}, {"weight": 1.5}, {"weight": True}, {"temperature": 0}, {"temperature": None}]
+)
+def test_a_bad_setting_is_refused_with_its_name(bad: dict) -> None:
+    with pytest.raises(InvalidConfigException, match=next(iter(bad))):
+        NeighbourBlendClassifier.validate_config({**NeighbourBlendClassifier.get_default_config(), **bad})
+
+
+def test_neighbours_share_out_by_similarity_and_label() -> None:
+    similarities = np.array([[0.9, 0.9, 0.5]])
+    labels = np.array([["a", "b", "a"]])
+    shares = neighbour_probabilities(similarities, labels, np.array(["a", "b", "c"]), temperature=0.1)
+    assert shares.sum() == pytest.approx(1.0) and shares[0, 2] == 0.0
+    assert shares[0, 0] > shares[0, 1] > 0  # the two equal neighbours tie; the far "a" adds a little
