@@ -31,15 +31,23 @@ BUTTON_WORDS: LabelKeys = {
 WEB_WORDS: dict[str, LabelKeys] = {
     # What the web service answers a parent when a message or the notes cannot go through (bot/web/).
     "chat_errors": {
-        **_plain("not_allowed", "not_json", "too_big", "unavailable", "not_answering_yet"),
+        **_plain(
+            "not_allowed", "not_json", "too_big", "unavailable", "not_answering_yet", "not_object", "bad_sender",
+            "not_text", "empty", "too_slow", "no_uploads", "not_found", "wrong_method", "not_right",
+        ),
         "too_fast": frozenset({"seconds"}),
+        "too_long": frozenset({"count", "max"}),
     },
     "notes_errors": {
         **_plain(
             "nothing_yet", "too_big", "too_slow", "busy", "not_allowed", "send_json", "not_json", "not_working",
-            "no_pdf", "no_email", "email_failed", "needs_yes", "not_added", "assistant_away",
+            "no_pdf", "no_email", "email_failed", "needs_yes", "not_added", "assistant_away", "email_not_one",
+            "email_not_valid",
         ),
         "too_fast": frozenset({"seconds"}),
+        "part_too_long": frozenset({"where"}),
+        "too_many_entries": frozenset({"max"}),
+        "unreadable": frozenset({"where", "rule"}),
     },
     # The chat widget's own words (bot/web/static/widget.js), sent with /widget/config.json.
     "widget": {
@@ -119,7 +127,49 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
         "restored": frozenset({"number"}),
         "restore_not_written": frozenset({"number"}),
     },
+    # What a page says when it cannot do what was asked (bot/web/staff/: error pages, sign-in, the queue's search).
+    "errors": {
+        **_plain(
+            "starting", "database_down", "form_unreadable", "form_expired", "role_no_access", "sign_in_first",
+            "api_role_no_access", "api_token_stale", "sign_in_failed", "wait_one_second", "not_a_reference",
+            "no_such_reference", "referrals_unworded", "choose_status", "assign_who", "choose_format", "export_none",
+            "admins_only_erase", "admins_only_audit", "no_account", "choose_role", "say_active", "content_broken",
+            "no_topic", "no_step", "no_service", "no_safety_reply", "safety_admins_only", "choose_version",
+            "no_version",
+        ),
+        "sign_in_throttled": frozenset({"wait"}),
+        "wait_seconds": frozenset({"count"}),
+        "wait_one_minute": frozenset({"time"}),
+        "wait_minutes": frozenset({"count", "time"}),
+        "referral_gone": frozenset({"reference"}),
+        "no_referral": frozenset({"reference"}),
+        "summary_unreadable": frozenset({"reference"}),
+        "export_too_many": frozenset({"max"}),
+    },
+    # Each error page's heading (NAME_title) and usual words (bot.web.staff.views.ERROR_PAGES).
+    "error_pages": _plain(
+        *(
+            f"{name}{end}"
+            for name in (
+                "bad_request", "sign_in", "forbidden", "not_found", "wrong_method", "too_slow", "too_big",
+                "no_uploads", "server_error", "unavailable", "other",
+            )
+            for end in ("", "_title")
+        )
+    ),
 }
+
+
+class WordedError(ValueError):
+    """A refusal whose words are in content/: `key` names them (in the section the raiser's catcher reads),
+    `values` fill their {placeholders}, `status` is the HTTP status to answer with. Raised below the web layer,
+    which words it from the live content."""
+
+    def __init__(self, key: str, status: int = 400, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.status = status
+        self.values = values
 
 
 def words(content: Content, section: str, key: str, **values: object) -> str:

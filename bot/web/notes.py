@@ -152,7 +152,7 @@ class NotesService:
         try:
             notes = parse_notes(body)
         except NotesError as exc:
-            raise Refused(_error(exc.status, str(exc))) from None
+            raise Refused(_error(exc.status, _said(self.content, exc.key, **exc.values))) from None
         address = address_group(client_address(request, self.settings.trusted_proxy_hops))
         wait = await limits.wait_needed(address, notes.sender)
         if wait:
@@ -199,7 +199,7 @@ class NotesService:
         try:
             to = checked_address(notes.to or "")
         except BadAddress as exc:
-            return _error(400, str(exc))
+            return _error(exc.status, _said(self.content, exc.key))
         assert content.notes is not None
         document = build_document(notes, content)
         message = build_message(
