@@ -75,7 +75,7 @@ def test_uk_phone_numbers_are_formatted_and_anything_else_kept(typed: str, writt
     ],
 )
 def test_dates_are_written_in_full_or_kept_as_typed(typed: str, written: str) -> None:
-    assert readable_date(typed) == written
+    assert readable_date(typed, CONTENT.web["widget_notes"]) == written
 
 
 def test_times_are_24_hour_or_kept_as_typed() -> None:

@@ -13,6 +13,12 @@ from bot.content.models import Content, LabelKeys, fill
 from bot.safety.intents import SAFETY_INTENTS
 
 NONE: frozenset[str] = frozenset()
+# The widget names them in an entry's date (widget_notes: day_sunday ... month_december).
+DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december",
+)
 WEB_FILE = "web.yml"  # inside the content folder
 
 
@@ -69,11 +75,19 @@ WEB_WORDS: dict[str, LabelKeys] = {
             "entry_deleted", "entry_empty", "entry_saved", "save_pdf", "save_page", "email_me", "add_to_referral",
             "add_first", "save_on_device", "email_instead", "referral_instead", "email_label", "email_send",
             "email_missing", "sent", "referral_yes", "added", "please_wait", "failed", "no_date",
+            *(f"day_{day}" for day in DAYS), *(f"month_{month}" for month in MONTHS),
         ),
+        "entry_date": frozenset({"weekday", "day", "month", "year"}),
+        "entry_date_time": frozenset({"date", "time"}),
         "more_fields": frozenset({"fields"}),
         "edit_label": frozenset({"when"}),
         "delete_label": frozenset({"when"}),
         "saved_as": frozenset({"file"}),
+    },
+    # The demo website page (bot/web/widget/templates/demo.html): what a parent reads around the chat.
+    "demo": {
+        **_plain("title", "site_name", "site_tag", "intro", "automated", "help_now", "needs_javascript"),
+        "about": frozenset({"launch"}),
     },
 }
 
@@ -99,6 +113,39 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
         "preview_step": frozenset({"number", "step"}),
         "edit_service_title": frozenset({"service"}),
         "edit_step_title": frozenset({"topic", "step"}),
+    },
+    # The queue page (bot/web/staff/templates/queue.html).
+    "queue": {
+        **_plain(
+            "new_referrals", "reload", "counts_label", "count_urgent_open", "count_open", "status", "status_open",
+            "status_all", "priority", "priority_any", "reference", "show", "clear", "tick_all", "received",
+            "assigned_to", "export_ticked", "pages_label", "previous", "next", "no_match",
+        ),
+        "showing_reference": frozenset({"reference"}),
+        "caption_one": frozenset({"count"}),
+        "caption_many": frozenset({"count"}),
+        "tick_one": frozenset({"reference"}),
+        "page_of": frozenset({"number", "pages"}),
+    },
+    # The other staff pages' table headings, form labels, buttons and counts (bot/web/staff/templates/).
+    "labels": {
+        **_plain(
+            "username", "role", "state", "last_sign_in", "change", "active", "disabled", "never", "change_role",
+            "disable", "enable", "new_password", "set_password", "password_rule", "add_the_account", "reference",
+            "show", "clear", "not_a_reference", "when", "who", "what", "detail", "pages_label", "newer", "older",
+            "password", "where", "reading_ease", "characters", "topic", "steps", "file", "history", "period",
+            "opened", "step_views", "more_taps", "not_understood", "handoffs", "check_and_save",
+            "check_and_save_lexicon", "per_week_caption", "week_of", "total", "topics_caption", "change_status",
+            "unassign_me", "assign_to_me", "add_note", "copy_summary", "erase",
+        ),
+        "accounts_one": frozenset({"count"}),
+        "accounts_many": frozenset({"count"}),
+        "entries_one": frozenset({"count"}),
+        "entries_many": frozenset({"count"}),
+        "page_of": frozenset({"number", "pages"}),
+        "restore_version": frozenset({"number"}),
+        "topics_count": frozenset({"count"}),
+        "last_days": frozenset({"days"}),
     },
     # Each role on the accounts page (bot.storage.models.STAFF_ROLES), and each kind of finding on the check page.
     "roles": _plain("staff", "editor", "admin"),

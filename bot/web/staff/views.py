@@ -75,6 +75,7 @@ async def page(request: web.Request, template: str, *, http_status: int = 200, *
         "status_words": staff["statuses"],
         "priority_words": staff["priorities"],
         "w": staff["pages"],
+        "l": staff["labels"],
         "team_name": ctx.team_name(),
     }
     return aiohttp_jinja2.render_template(template, request, {**base, **values}, app_key=JINJA, status=http_status)
@@ -248,6 +249,8 @@ async def queue_page(request: web.Request) -> web.Response:
         pages=pages,
         status_filters=STATUS_FILTERS,
         priorities=PRIORITIES,
+        queue_words=context(request).page_section("queue"),
+        gone=context(request).error_words("referral_gone", reference=reference) if reference else None,
     )
 
 
