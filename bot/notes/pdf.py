@@ -16,7 +16,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF, TextStyle
 from fpdf.enums import XPos, YPos
 
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.notes.document import Document
 
 DEFAULT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -37,12 +37,13 @@ class PdfUnavailable(RuntimeError):
     """The font is missing: the PDF cannot be made on this machine (the printable page still can)."""
 
 
-def font_dir() -> Path:
-    return get_settings().notes_font_dir or DEFAULT_FONT_DIR
+def font_dir(settings: Settings | None = None) -> Path:
+    """NOTES_FONT_DIR, from the settings given (the web app's), else from this process's own."""
+    return (settings or get_settings()).notes_font_dir or DEFAULT_FONT_DIR
 
 
-def fonts() -> tuple[Path, Path]:
-    folder = font_dir()
+def fonts(settings: Settings | None = None) -> tuple[Path, Path]:
+    folder = font_dir(settings)
     regular, bold = folder / REGULAR, folder / BOLD
     if not (regular.is_file() and bold.is_file()):
         raise PdfUnavailable(f"{REGULAR} and {BOLD} are not in {folder} (install fonts-dejavu-core)")

@@ -305,9 +305,9 @@ def _referral_section(document: Document, notes: Notes) -> dict:
     return parent_notes_section(entries, sheet, datetime.now(timezone.utc))
 
 
-def _pdf_available() -> bool:
+def _pdf_available(settings: Settings) -> bool:
     try:
-        fonts()
+        fonts(settings)
     except PdfUnavailable:
         return False
     return True
@@ -335,6 +335,6 @@ def setup_notes(app: web.Application, settings: Settings, content: ContentStore,
         notes_app.router.add_post(f"/{name}", handler)
         notes_app.router.add_route("OPTIONS", f"/{name}", preflight)
     app.add_subapp("/notes/", notes_app)
-    app[NOTES_FEATURES] = {"pdf": _pdf_available(), "email": mail.enabled}
+    app[NOTES_FEATURES] = {"pdf": _pdf_available(settings), "email": mail.enabled}
     app[NOTES_SERVICE] = service
     return service
