@@ -5,6 +5,7 @@ a missing, empty or broken one is a content-check error naming the file and the 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -439,3 +440,15 @@ def test_the_widgets_own_words_are_the_words_of_web_yml() -> None:
     run = subprocess.run(["node", "-e", FALLBACK_READER, str(WIDGET_SCRIPT)], capture_output=True, text=True, check=True, timeout=60)
     shipped = yaml.safe_load((SHIPPED_CONTENT_DIR / "web.yml").read_text(encoding="utf-8"))["widget"]
     assert json.loads(run.stdout) == shipped
+
+
+async def test_the_notes_pdf_footer_is_worded_from_web_yml(web, copy: Path) -> None:  # noqa: ANN001
+    from pypdf import PdfReader
+
+    notes = {"sender": SENDER, "entries": [{"date": "2025-12-01", "what": "A car"}]}
+    edit(copy, "web.yml", lambda d: d["widget_notes"].update(pdf_page="Tudalen {number} o {pages}"))
+    response = await web.post("/notes/pdf", json=notes)
+    if response.status == 503:
+        pytest.skip("no DejaVu font here for the PDF (fonts-dejavu-core)")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(await response.read())).pages)
+    assert "Tudalen 1 o 1" in text and "Page 1 of" not in text

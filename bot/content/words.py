@@ -79,6 +79,7 @@ WEB_WORDS: dict[str, LabelKeys] = {
         ),
         "entry_date": frozenset({"weekday", "day", "month", "year"}),
         "entry_date_time": frozenset({"date", "time"}),
+        "pdf_page": frozenset({"number", "pages"}),  # the notes PDF's footer (bot/notes/pdf.py)
         "more_fields": frozenset({"fields"}),
         "edit_label": frozenset({"when"}),
         "delete_label": frozenset({"when"}),

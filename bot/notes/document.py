@@ -45,6 +45,7 @@ class Document:
     title: str
     note: str
     parts: tuple[Part, ...]
+    page_of: str  # the PDF's page footer, "Page {number} of {pages}" (content/web.yml `widget_notes: pdf_page`)
 
     def plain_text(self) -> str:
         """The document as plain text (the email's body)."""
@@ -128,4 +129,5 @@ def build_document(notes: Notes, content: Content) -> Document:
         parts.append(_log_part(notes, wording, content.web["widget_notes"]))
     if notes.sheet:
         parts.append(_sheet_part(notes, content, wording))
-    return Document(wording.title, wording.messages.get("document_note", ""), tuple(parts))
+    page_of = content.web["widget_notes"]["pdf_page"]
+    return Document(wording.title, wording.messages.get("document_note", ""), tuple(parts), page_of)
