@@ -404,13 +404,14 @@ async def test_the_queue_filters_table_and_buttons_are_worded_from_staff_yml(sta
     def reword(data: dict) -> None:
         data["queue"].update(status="State", status_open="Still open", received="Came in", show="Filter",
                              caption_one="{count} hand-off, most urgent first")
-        data["labels"].update(change_status="Set the status", copy_summary="Copy the text")
+        data["labels"].update(change_status="Set the status", copy_summary="Copy the text", just_now="a moment ago")
 
     edit(copy, "staff.yml", reword)
     queue = await (await staff.client.get("/staff/")).text()
     assert '<label for="status">State</label>' in queue and ">Still open</option>" in queue
     assert '<th scope="col">Came in</th>' in queue and '<button type="submit">Filter</button>' in queue
     assert "1 hand-off, most urgent first" in queue and "Open (not closed)" not in queue
+    assert '<span class="muted">a moment ago</span>' in queue and "just now" not in queue
     referral = await (await staff.client.get(f"/staff/referrals/{REF}")).text()
     assert "Set the status</button>" in referral and "Copy the text</button>" in referral
     edit(copy, "staff.yml", lambda d: d["queue"].update(caption_one="A hand-off"))  # {count} dropped

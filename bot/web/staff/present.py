@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.content.models import Content
+from bot.content.models import Content, fill
 from bot.handoff.render import answer_words, national_phone, safety_words, speaker
 from bot.handoff.summary import Answers, Summary
 
@@ -28,13 +28,14 @@ def when(moment: datetime | None) -> str:
     return local.strftime("%a %-d %b %Y, %H:%M")
 
 
-def ago(moment: datetime, now: datetime) -> str:
+def ago(moment: datetime, now: datetime, words: Mapping[str, str]) -> str:
+    """ "2 hours ago", in the words of content/staff.yml `labels:` (just_now, minute_ago, minutes_ago ...)."""
     seconds = max(0, int((now - moment).total_seconds()))
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
         if seconds >= size:
             count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "just now"
+            return fill(words[f"{unit}_ago" if count == 1 else f"{unit}s_ago"], count=count)
+    return words["just_now"]
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,7 @@ async def _save(
         problems: list[str] = []
         outcome = None
         if base != sha256_text(body):
-            problems.append("The file has changed since you opened this page (someone else saved it). Nothing was saved: reload and make the change again.")
+            problems.append(ctx.page_words()["errors"]["file_changed"])
         else:
             try:
                 new_body, detail = change(body)
@@ -338,7 +338,7 @@ async def lexicon_save(request: web.Request) -> web.Response:
     if len(text) > editing.MAX_FILE_CHARS or editing.has_hidden_characters(text):
         return await _page(
             request, "content_safety.html", http_status=422, refused=[], warnings=[], base_messages=base_messages,
-            base_lexicon=form_text(form, "base"), problems=["The lexicon is too long, or has invisible characters in it."], **values,
+            base_lexicon=form_text(form, "base"), problems=[ctx.page_words()["errors"]["lexicon_refused"]], **values,
         )
     body = text if text.endswith("\n") else text + "\n"
     return await _save(
