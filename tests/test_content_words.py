@@ -404,7 +404,8 @@ async def test_the_queue_filters_table_and_buttons_are_worded_from_staff_yml(sta
     def reword(data: dict) -> None:
         data["queue"].update(status="State", status_open="Still open", received="Came in", show="Filter",
                              caption_one="{count} hand-off, most urgent first")
-        data["labels"].update(change_status="Set the status", copy_summary="Copy the text", just_now="a moment ago")
+        data["labels"].update(change_status="Set the status", copy_summary="Copy the text", just_now="a moment ago",
+                              route="Ring or write to", add_a_note="Write a note for the team")
 
     edit(copy, "staff.yml", reword)
     queue = await (await staff.client.get("/staff/")).text()
@@ -414,6 +415,7 @@ async def test_the_queue_filters_table_and_buttons_are_worded_from_staff_yml(sta
     assert '<span class="muted">a moment ago</span>' in queue and "just now" not in queue
     referral = await (await staff.client.get(f"/staff/referrals/{REF}")).text()
     assert "Set the status</button>" in referral and "Copy the text</button>" in referral
+    assert "<dt>Ring or write to</dt>" in referral and ">Write a note for the team</label>" in referral
     edit(copy, "staff.yml", lambda d: d["queue"].update(caption_one="A hand-off"))  # {count} dropped
     assert "1 hand-off, most urgent first" in await (await staff.client.get("/staff/")).text()
 

@@ -139,7 +139,13 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
             "check_and_save_lexicon", "per_week_caption", "week_of", "total", "topics_caption", "change_status",
             "unassign_me", "assign_to_me", "add_note", "copy_summary", "erase", "just_now", "version_saved",
             "version_restored", "version_on_disk",
+            "route", "contact_by", "leave_message", "do_not_leave_message", "say_who_is_calling", "do_not_say_who",
+            "name_to_use", "best_times", "status", "export", "none", "notes_private", "add_a_note", "erase_when",
+            "type_to_confirm", "on_this_page", "nav_broken", "nav_due", "nav_findings", "not_on_menu",
+            "edit_this_step", "back_to_preview", "step_text", "step_more", "count_referrals", "count_no_topic",
+            "no_topics_in_period",
         ),
+        "conversation_times": frozenset({"channel", "started", "submitted"}),
         # How long ago (bot.web.staff.present.ago): one and many of each unit.
         **{f"{unit}{end}_ago": frozenset({"count"}) for unit in ("minute", "hour", "day") for end in ("", "s")},
         "accounts_one": frozenset({"count"}),
