@@ -455,3 +455,20 @@ async def test_the_notes_pdf_footer_is_worded_from_web_yml(web, copy: Path) -> N
         pytest.skip("no DejaVu font here for the PDF (fonts-dejavu-core)")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(await response.read())).pages)
     assert "Tudalen 1 o 1" in text and "Page 1 of" not in text
+
+
+async def test_the_parents_notes_in_the_case_text_are_headed_from_staff_yml(staff: Staff, copy: Path) -> None:
+    from datetime import datetime, timezone
+
+    from bot.handoff.parent_notes import parent_notes_section, with_parent_notes
+
+    staff.ctx.content = ContentStore(copy, REFERRAL_NEEDS)
+    save(staff.store, 0)
+    section = parent_notes_section([{"heading": "Monday 1 December 2025", "rows": [{"label": "What happened", "value": "A car"}]}],
+                                   [{"label": "Clothes they often wear", "value": "Grey parka"}], datetime(2026, 11, 22, tzinfo=timezone.utc))
+    assert staff.store.update_summary(f"{0:064x}", lambda s: with_parent_notes(s, section), actor="parent", action="parent_notes_added")
+    edit(copy, "staff.yml", lambda d: d["case_text"].update(parent_notes="Notes from the parent, added {added}", missing_sheet="Missing-child sheet"))
+    await staff.sign_in()
+    page = await (await staff.client.get(f"/staff/referrals/{REF}")).text()
+    assert "Notes from the parent, added 2026-11-22" in page and "  Missing-child sheet" in page
+    assert "The parent&#39;s own notes (added" not in page
