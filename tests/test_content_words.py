@@ -405,7 +405,8 @@ async def test_the_queue_filters_table_and_buttons_are_worded_from_staff_yml(sta
         data["queue"].update(status="State", status_open="Still open", received="Came in", show="Filter",
                              caption_one="{count} hand-off, most urgent first")
         data["labels"].update(change_status="Set the status", copy_summary="Copy the text", just_now="a moment ago",
-                              route="Ring or write to", add_a_note="Write a note for the team")
+                              route="Ring or write to", add_a_note="Write a note for the team",
+                              when="{weekday} {day} {month} {year} at {time}", month_nov="Tach")
 
     edit(copy, "staff.yml", reword)
     queue = await (await staff.client.get("/staff/")).text()
@@ -416,6 +417,7 @@ async def test_the_queue_filters_table_and_buttons_are_worded_from_staff_yml(sta
     referral = await (await staff.client.get(f"/staff/referrals/{REF}")).text()
     assert "Set the status</button>" in referral and "Copy the text</button>" in referral
     assert "<dt>Ring or write to</dt>" in referral and ">Write a note for the team</label>" in referral
+    assert "Sun 22 Tach 2026 at 23:10" in queue and "22 Nov 2026" not in queue  # received at NOW (tests/helpers.py)
     edit(copy, "staff.yml", lambda d: d["queue"].update(caption_one="A hand-off"))  # {count} dropped
     assert "1 hand-off, most urgent first" in await (await staff.client.get("/staff/")).text()
 

@@ -146,6 +146,9 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
             "no_topics_in_period",
         ),
         "conversation_times": frozenset({"channel", "started", "submitted"}),
+        # A moment, as the staff pages write it (bot.web.staff.present.when): "Sun 22 Nov 2026, 23:10".
+        "when": frozenset({"weekday", "day", "month", "year", "time"}),
+        **_plain(*(f"day_{day[:3]}" for day in DAYS), *(f"month_{month[:3]}" for month in MONTHS)),
         # How long ago (bot.web.staff.present.ago): one and many of each unit.
         **{f"{unit}{end}_ago": frozenset({"count"}) for unit in ("minute", "hour", "day") for end in ("", "s")},
         "accounts_one": frozenset({"count"}),
