@@ -474,3 +474,12 @@ async def test_the_parents_notes_in_the_case_text_are_headed_from_staff_yml(staf
     page = await (await staff.client.get(f"/staff/referrals/{REF}")).text()
     assert "Notes from the parent, added 2026-11-22" in page and "  Missing-child sheet" in page
     assert "The parent&#39;s own notes (added" not in page
+
+
+async def test_with_no_words_at_all_the_staff_api_still_answers_in_json(staff: Staff, copy: Path) -> None:
+    edit(copy, "staff.yml", lambda d: d.pop("errors"))  # broken before the service starts: nothing ever loads
+    staff.ctx.content = ContentStore(copy, REFERRAL_NEEDS)
+    api = await staff.client.get("/staff/api/queue")
+    assert api.status == 401 and await api.json() == {"error": "Unauthorized"}
+    page = await staff.client.get("/staff/referrals/ACDE-FG34")  # signed out: to the sign-in page, which says why
+    assert page.status == 503 and "the wording in content/ does not load" in await page.text()

@@ -82,8 +82,10 @@ class StaffContext:
         """An HTTP error in the words of content/staff.yml `errors:` (as JSON for the pages' scripts); the bare
         error where staff.yml cannot word the pages (the error pages then say that the wording does not load)."""
         text = self.error_words(key, **values)
-        if text is None:
+        if text is None and not as_json:
             return exc_class()
+        if text is None:
+            text = exc_class().reason  # HTTP's own phrase: JSON all the same, for the pages' scripts
         if as_json:
             return exc_class(text=json.dumps({"error": text}), content_type="application/json")
         return exc_class(text=text)
