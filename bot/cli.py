@@ -66,11 +66,11 @@ def train(args: argparse.Namespace) -> int:
 
 
 def web(args: argparse.Namespace) -> int:
+    settings = get_settings()  # first: a bad setting stops the service before the web app is even imported
     from bot.web.app import create_app
     from bot.web.background import add_background_work
     from bot.web.server import run as serve
 
-    settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app(settings)
     add_background_work(app)

@@ -33,7 +33,6 @@ import sys
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 import jsonschema
 import rasa.core.run
@@ -41,6 +40,8 @@ import rasa.utils.log_utils
 import structlog
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
+
+from bot.endpoints import lock_store_environment
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -162,21 +163,6 @@ def with_token_from_environment(argv: list[str]) -> list[str]:
     if len(argv) > 1 and argv[1] == "run" and token and not given:
         return [*argv, "--auth-token", token]
     return argv
-
-
-def lock_store_environment(url: str) -> dict[str, str]:
-    """What endpoints.yml's lock store reads: in memory for an empty LOCK_STORE_URL, else Rasa's Redis lock store."""
-    if not url:
-        return {"LOCK_STORE_TYPE": "in_memory", "LOCK_STORE_HOST": "", "LOCK_STORE_PORT": "6379", "LOCK_STORE_DB": "1",
-                "LOCK_STORE_PASSWORD": ""}
-    parts = urlsplit(url)
-    return {
-        "LOCK_STORE_TYPE": "redis",
-        "LOCK_STORE_HOST": parts.hostname or "",
-        "LOCK_STORE_PORT": str(parts.port or 6379),
-        "LOCK_STORE_DB": parts.path.lstrip("/") or "1",
-        "LOCK_STORE_PASSWORD": unquote(parts.password or ""),
-    }
 
 
 def endpoint_environment(environment: MutableMapping[str, str], settings: Settings, database: str) -> None:

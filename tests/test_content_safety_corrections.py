@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 
 from bot import conversation
-from bot.domain import merged_domain
 from bot.handoff import form
-from tests.helpers import flat, shipped_content, step_texts
+from tests.helpers import flat, shipped_content, shipped_domain, step_texts
 
 CONTENT = shipped_content()
-DOMAIN = merged_domain()
+DOMAIN = shipped_domain()
 
 
 def whole_topic(topic_id: str) -> str:

@@ -114,3 +114,24 @@ def test_stores_on_one_folder_share_a_load_only_while_the_files_and_the_needs_ar
     assert changed is not first and "no_contact" not in changed.staff["case_page"]
     with pytest.raises(ContentUnavailable):  # a store that needs it never takes that load
         ContentStore(root, REFERRAL_NEEDS).get()
+
+
+def test_the_fingerprint_sees_every_file_rglob_sees_and_each_change(tmp_path: Path) -> None:
+    """The store's cheap check on each message (os.scandir) finds what `rglob("*.yml")` finds: nested and
+    hidden files, not a symlinked folder's, nor other files; a save changes it."""
+    from bot.content.store import _fingerprint
+
+    root = tmp_path / "content"
+    (root / "topics" / "deep").mkdir(parents=True)
+    for name in ("a.yml", "topics/b.yml", "topics/deep/.c.yml", "topics/notes.txt", "topics/d.YML"):
+        (root / name).write_text("x: 1\n", encoding="utf-8")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "e.yml").write_text("x: 1\n", encoding="utf-8")
+    (root / "linked").symlink_to(outside, target_is_directory=True)
+    expected = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*.yml"))
+    assert list(_fingerprint(root)) == expected and len(expected) == 3
+    before = _fingerprint(root)
+    (root / "topics" / "b.yml").write_text("x: 22\n", encoding="utf-8")
+    assert _fingerprint(root) != before
+    assert _fingerprint(tmp_path / "missing") == ()

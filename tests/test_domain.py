@@ -13,9 +13,10 @@ from bot.content.loader import load_content
 from bot.domain import GENERATED, drift_findings, generated_files, merged_domain, write_generated
 from bot.handoff import form
 from bot.safety.intents import CHECK_INTENTS, SAFETY_INTENTS
+from tests.helpers import shipped_domain
 
 CONTENT, _ = load_content(PROJECT_ROOT / "content")
-MERGED = merged_domain()
+MERGED = shipped_domain()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from bot.config import PROJECT_ROOT, get_settings, load_settings
 from bot.content.loader import load_content
+from bot.content.words import words as words_of
 from bot.notes.document import build_document
 from bot.notes.formatting import format_phones, normalise_plates, readable_date, readable_time
 from bot.notes.mail import BadAddress, MailSettings, build_message, checked_address, one_line, send
@@ -74,7 +75,7 @@ def test_uk_phone_numbers_are_formatted_and_anything_else_kept(typed: str, writt
     ],
 )
 def test_dates_are_written_in_full_or_kept_as_typed(typed: str, written: str) -> None:
-    assert readable_date(typed) == written
+    assert readable_date(typed, CONTENT.web["widget_notes"]) == written
 
 
 def test_times_are_24_hour_or_kept_as_typed() -> None:
@@ -102,7 +103,8 @@ def test_times_are_24_hour_or_kept_as_typed() -> None:
 def test_anything_but_the_widgets_shape_is_refused_saying_where(body: object, status: int, words: str) -> None:
     with pytest.raises(NotesError) as refused:
         parse_notes(body)
-    assert refused.value.status == status and words in str(refused.value)
+    said = words_of(CONTENT, "notes_errors", refused.value.key, **refused.value.values)
+    assert refused.value.status == status and words in said
 
 
 def test_invisible_and_control_characters_are_removed_and_empty_boxes_dropped() -> None:

@@ -7,10 +7,10 @@ import yaml
 from bot import conversation
 from bot.config import PROJECT_ROOT
 from bot.content.store import ContentStore
-from bot.domain import merged_domain
+from tests.helpers import shipped_domain
 
 CONTENT = ContentStore(PROJECT_ROOT / "content").get()
-DOMAIN = merged_domain()
+DOMAIN = shipped_domain()
 TOPIC_INTENTS = {
     "grooming_info",
     "criminal_exploitation",

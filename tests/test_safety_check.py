@@ -7,12 +7,12 @@ import pytest
 from bot import conversation
 from bot.config import PROJECT_ROOT
 from bot.content.store import ContentStore
-from bot.domain import merged_domain
 from bot.evaluation.challenge import ChallengeScore, without_check_questions
 from bot.payloads import is_offered_payload
 from bot.safety.intents import CHECK_INTENTS, SAFETY_INTENTS, help_given_for
 from bot.safety.lexicon_store import LexiconStore
 from bot.safety.net import apply_safety_net
+from tests.helpers import shipped_domain
 
 STORE = LexiconStore(PROJECT_ROOT / "content" / "safety" / "lexicon.yml")
 CONTENT = ContentStore(PROJECT_ROOT / "content").get()
@@ -84,13 +84,13 @@ def test_each_check_leads_with_the_help_and_has_a_yes_button_the_relay_lets_thro
 
 
 def test_the_check_replies_are_built_into_the_model_so_they_work_without_the_action_server() -> None:
-    domain = merged_domain()
+    domain = shipped_domain()
     for intent in CHECK_INTENTS:
         assert f"utter_{intent}" in domain["responses"] and intent in domain["intents"]
 
 
 def test_a_check_is_never_taken_as_an_answer_in_the_self_referral() -> None:
-    domain = merged_domain()
+    domain = shipped_domain()
     form_slots = domain["forms"]["referral_form"]["required_slots"]
     for name in form_slots:
         typed = [m for m in domain["slots"][name]["mappings"] if m["type"] == "from_text"]

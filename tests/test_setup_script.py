@@ -108,9 +108,9 @@ def test_endpoints_take_the_action_server_and_database_from_the_environment(monk
     monkeypatch.setenv("ACTION_SERVER_SECRET", "a-secret")  # endpoints.yml needs it (set by .env in a real run)
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/conversations.db")
     monkeypatch.setenv("ACTION_SERVER_SECRET", "a-shared-secret")  # the settings never write to the environment
-    from bot.rasa_server import lock_store_environment
+    from bot.endpoints import lock_store_environment
 
-    for name, value in lock_store_environment("").items():  # bot.rasa_server sets these before Rasa reads the file
+    for name, value in lock_store_environment("").items():  # bot.rasa_server sets these before Rasa reads the file (bot.endpoints: no TensorFlow here)
         monkeypatch.setenv(name, value)
     endpoint = read_endpoint_config(str(PROJECT_ROOT / "endpoints.yml"), "action_endpoint")
     assert endpoint is not None and endpoint.url == "http://localhost:5999/webhook"
@@ -126,7 +126,7 @@ def test_endpoints_take_the_action_server_and_database_from_the_environment(monk
 def test_the_lock_store_comes_from_lock_store_url(monkeypatch: pytest.MonkeyPatch, url: str, expected: dict) -> None:
     from rasa.utils.endpoints import read_endpoint_config
 
-    from bot.rasa_server import lock_store_environment
+    from bot.endpoints import lock_store_environment
 
     for name, value in {"ACTION_SERVER_URL": "http://localhost:5999/webhook", "ACTION_SERVER_SECRET": "s",
                         "DATABASE_URL": "sqlite:////tmp/c.db", **lock_store_environment(url)}.items():

@@ -58,10 +58,10 @@ def test_with_no_way_to_reach_them_the_card_says_so() -> None:
 
 def test_times_are_shown_in_uk_time() -> None:
     summer = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
-    assert when(summer) == "Wed 1 Jul 2026, 13:00"  # BST
-    assert when(datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)) == "Tue 1 Dec 2026, 12:00"
-    assert ago(summer - timedelta(hours=2, minutes=5), summer) == "2 hours ago"
-    assert ago(summer - timedelta(minutes=1), summer) == "1 minute ago"
+    assert when(summer, CONTENT.staff["labels"]) == "Wed 1 Jul 2026, 13:00"  # BST
+    assert when(datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc), CONTENT.staff["labels"]) == "Tue 1 Dec 2026, 12:00"
+    assert ago(summer - timedelta(hours=2, minutes=5), summer, CONTENT.staff["labels"]) == "2 hours ago"
+    assert ago(summer - timedelta(minutes=1), summer, CONTENT.staff["labels"]) == "1 minute ago"
 
 
 def test_charts_scale_to_the_busiest_week_and_the_most_viewed_topic() -> None:

@@ -22,7 +22,7 @@ def normalised(text: str) -> str:
 def training_examples() -> dict[str, list[str]]:
     examples: dict[str, list[str]] = {}
     for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
-        for item in yaml.safe_load(path.read_text())["nlu"]:
+        for item in yaml.load(path.read_text(), Loader=yaml.CSafeLoader)["nlu"]:  # libyaml: the same data, 20 times faster
             if "intent" in item:
                 lines = [line.strip()[2:] for line in item["examples"].splitlines() if line.strip().startswith("- ")]
                 examples.setdefault(item["intent"], []).extend(lines)

@@ -43,6 +43,13 @@ def avoided_in(text: str, phrases: tuple[AvoidPhrase, ...]) -> list[AvoidPhrase]
     A phrase found only inside a longer listed phrase ("stay calm" in "try to stay calm") is left out,
     so one slip gets one warning.
     """
+    return list(_avoided_in(text, phrases))
+
+
+@lru_cache(maxsize=8192)
+def _avoided_in(text: str, phrases: tuple[AvoidPhrase, ...]) -> tuple[AvoidPhrase, ...]:
+    """Kept per text and list: an editor's save checks the content twice (before and after the change), and
+    every text but the one changed was matched the time before (the matching was most of a save's time)."""
     plain = normalise(text)
     claimed: list[tuple[int, int]] = []
     found: set[str] = set()
@@ -52,7 +59,7 @@ def avoided_in(text: str, phrases: tuple[AvoidPhrase, ...]) -> list[AvoidPhrase]
         if fresh:
             found.add(phrase.phrase)
             claimed.extend(fresh)
-    return [phrase for phrase in phrases if phrase.phrase in found]
+    return tuple(phrase for phrase in phrases if phrase.phrase in found)
 
 
 def _text(raw: dict[str, Any], key: str, limit: int, where: str, file: str, findings: list[Finding]) -> str:

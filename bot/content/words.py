@@ -13,6 +13,12 @@ from bot.content.models import Content, LabelKeys, fill
 from bot.safety.intents import SAFETY_INTENTS
 
 NONE: frozenset[str] = frozenset()
+# The widget names them in an entry's date (widget_notes: day_sunday ... month_december).
+DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december",
+)
 WEB_FILE = "web.yml"  # inside the content folder
 
 
@@ -31,15 +37,23 @@ BUTTON_WORDS: LabelKeys = {
 WEB_WORDS: dict[str, LabelKeys] = {
     # What the web service answers a parent when a message or the notes cannot go through (bot/web/).
     "chat_errors": {
-        **_plain("not_allowed", "not_json", "too_big", "unavailable", "not_answering_yet"),
+        **_plain(
+            "not_allowed", "not_json", "too_big", "unavailable", "not_answering_yet", "not_object", "bad_sender",
+            "not_text", "empty", "too_slow", "no_uploads", "not_found", "wrong_method", "not_right",
+        ),
         "too_fast": frozenset({"seconds"}),
+        "too_long": frozenset({"count", "max"}),
     },
     "notes_errors": {
         **_plain(
             "nothing_yet", "too_big", "too_slow", "busy", "not_allowed", "send_json", "not_json", "not_working",
-            "no_pdf", "no_email", "email_failed", "needs_yes", "not_added", "assistant_away",
+            "no_pdf", "no_email", "email_failed", "needs_yes", "not_added", "assistant_away", "email_not_one",
+            "email_not_valid",
         ),
         "too_fast": frozenset({"seconds"}),
+        "part_too_long": frozenset({"where"}),
+        "too_many_entries": frozenset({"max"}),
+        "unreadable": frozenset({"where", "rule"}),
     },
     # The chat widget's own words (bot/web/static/widget.js), sent with /widget/config.json.
     "widget": {
@@ -61,11 +75,20 @@ WEB_WORDS: dict[str, LabelKeys] = {
             "entry_deleted", "entry_empty", "entry_saved", "save_pdf", "save_page", "email_me", "add_to_referral",
             "add_first", "save_on_device", "email_instead", "referral_instead", "email_label", "email_send",
             "email_missing", "sent", "referral_yes", "added", "please_wait", "failed", "no_date",
+            *(f"day_{day}" for day in DAYS), *(f"month_{month}" for month in MONTHS),
         ),
+        "entry_date": frozenset({"weekday", "day", "month", "year"}),
+        "entry_date_time": frozenset({"date", "time"}),
+        "pdf_page": frozenset({"number", "pages"}),  # the notes PDF's footer (bot/notes/pdf.py)
         "more_fields": frozenset({"fields"}),
         "edit_label": frozenset({"when"}),
         "delete_label": frozenset({"when"}),
         "saved_as": frozenset({"file"}),
+    },
+    # The demo website page (bot/web/widget/templates/demo.html): what a parent reads around the chat.
+    "demo": {
+        **_plain("title", "site_name", "site_tag", "intro", "automated", "help_now", "needs_javascript"),
+        "about": frozenset({"launch"}),
     },
 }
 
@@ -91,6 +114,51 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
         "preview_step": frozenset({"number", "step"}),
         "edit_service_title": frozenset({"service"}),
         "edit_step_title": frozenset({"topic", "step"}),
+    },
+    # The queue page (bot/web/staff/templates/queue.html).
+    "queue": {
+        **_plain(
+            "new_referrals", "reload", "counts_label", "count_urgent_open", "count_open", "status", "status_open",
+            "status_all", "priority", "priority_any", "reference", "show", "clear", "tick_all", "received",
+            "assigned_to", "export_ticked", "pages_label", "previous", "next", "no_match",
+        ),
+        "showing_reference": frozenset({"reference"}),
+        "caption_one": frozenset({"count"}),
+        "caption_many": frozenset({"count"}),
+        "tick_one": frozenset({"reference"}),
+        "page_of": frozenset({"number", "pages"}),
+    },
+    # The other staff pages' table headings, form labels, buttons and counts (bot/web/staff/templates/).
+    "labels": {
+        **_plain(
+            "username", "role", "state", "last_sign_in", "change", "active", "disabled", "never", "change_role",
+            "disable", "enable", "new_password", "set_password", "password_rule", "add_the_account", "reference",
+            "show", "clear", "not_a_reference", "when", "who", "what", "detail", "pages_label", "newer", "older",
+            "password", "where", "reading_ease", "characters", "topic", "steps", "file", "history", "period",
+            "opened", "step_views", "more_taps", "not_understood", "handoffs", "check_and_save",
+            "check_and_save_lexicon", "per_week_caption", "week_of", "total", "topics_caption", "change_status",
+            "unassign_me", "assign_to_me", "add_note", "copy_summary", "erase", "just_now", "version_saved",
+            "version_restored", "version_on_disk",
+            "route", "contact_by", "leave_message", "do_not_leave_message", "say_who_is_calling", "do_not_say_who",
+            "name_to_use", "best_times", "status", "export", "none", "notes_private", "add_a_note", "erase_when",
+            "type_to_confirm", "on_this_page", "nav_broken", "nav_due", "nav_findings", "not_on_menu",
+            "edit_this_step", "back_to_preview", "step_text", "step_more", "count_referrals", "count_no_topic",
+            "no_topics_in_period",
+        ),
+        "conversation_times": frozenset({"channel", "started", "submitted"}),
+        # A moment, as the staff pages write it (bot.web.staff.present.when): "Sun 22 Nov 2026, 23:10".
+        "when": frozenset({"weekday", "day", "month", "year", "time"}),
+        **_plain(*(f"day_{day[:3]}" for day in DAYS), *(f"month_{month[:3]}" for month in MONTHS)),
+        # How long ago (bot.web.staff.present.ago): one and many of each unit.
+        **{f"{unit}{end}_ago": frozenset({"count"}) for unit in ("minute", "hour", "day") for end in ("", "s")},
+        "accounts_one": frozenset({"count"}),
+        "accounts_many": frozenset({"count"}),
+        "entries_one": frozenset({"count"}),
+        "entries_many": frozenset({"count"}),
+        "page_of": frozenset({"number", "pages"}),
+        "restore_version": frozenset({"number"}),
+        "topics_count": frozenset({"count"}),
+        "last_days": frozenset({"days"}),
     },
     # Each role on the accounts page (bot.storage.models.STAFF_ROLES), and each kind of finding on the check page.
     "roles": _plain("staff", "editor", "admin"),
@@ -119,7 +187,49 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
         "restored": frozenset({"number"}),
         "restore_not_written": frozenset({"number"}),
     },
+    # What a page says when it cannot do what was asked (bot/web/staff/: error pages, sign-in, the queue's search).
+    "errors": {
+        **_plain(
+            "starting", "database_down", "form_unreadable", "form_expired", "role_no_access", "sign_in_first",
+            "api_role_no_access", "api_token_stale", "sign_in_failed", "wait_one_second", "not_a_reference",
+            "no_such_reference", "referrals_unworded", "choose_status", "assign_who", "choose_format", "export_none",
+            "admins_only_erase", "admins_only_audit", "no_account", "choose_role", "say_active", "content_broken",
+            "no_topic", "no_step", "no_service", "no_safety_reply", "safety_admins_only", "choose_version",
+            "no_version", "file_changed", "lexicon_refused",
+        ),
+        "sign_in_throttled": frozenset({"wait"}),
+        "wait_seconds": frozenset({"count"}),
+        "wait_one_minute": frozenset({"time"}),
+        "wait_minutes": frozenset({"count", "time"}),
+        "referral_gone": frozenset({"reference"}),
+        "no_referral": frozenset({"reference"}),
+        "summary_unreadable": frozenset({"reference"}),
+        "export_too_many": frozenset({"max"}),
+    },
+    # Each error page's heading (NAME_title) and usual words (bot.web.staff.views.ERROR_PAGES).
+    "error_pages": _plain(
+        *(
+            f"{name}{end}"
+            for name in (
+                "bad_request", "sign_in", "forbidden", "not_found", "wrong_method", "too_slow", "too_big",
+                "no_uploads", "server_error", "unavailable", "other",
+            )
+            for end in ("", "_title")
+        )
+    ),
 }
+
+
+class WordedError(ValueError):
+    """A refusal whose words are in content/: `key` names them (in the section the raiser's catcher reads),
+    `values` fill their {placeholders}, `status` is the HTTP status to answer with. Raised below the web layer,
+    which words it from the live content."""
+
+    def __init__(self, key: str, status: int = 400, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.status = status
+        self.values = values
 
 
 def words(content: Content, section: str, key: str, **values: object) -> str:

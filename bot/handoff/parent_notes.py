@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.content.models import fill
 from bot.handoff.summary import _utc_seconds, validate_summary
 
 SECTION = "parent_notes"
@@ -34,11 +35,13 @@ def with_parent_notes(summary: Mapping[str, Any], section: Mapping[str, Any]) ->
     return updated
 
 
-def parent_notes_lines(section: Mapping[str, Any] | None) -> list[str]:
-    """The section as plain-text lines for the staff summary; none when the parent added no notes."""
+def parent_notes_lines(section: Mapping[str, Any] | None, words: Mapping[str, str]) -> list[str]:
+    """The section as plain-text lines for the staff summary, headed in the words of content/staff.yml
+    `case_text:` (parent_notes, missing_sheet); none when the parent added no notes."""
     if not section:
         return []
-    lines = ["", f"The parent's own notes (added {str(section.get('added_at', '')).replace('T', ' ')})"]
+    added = str(section.get("added_at", "")).replace("T", " ")
+    lines = ["", fill(words["parent_notes"], added=added)]
     for entry in section.get("entries") or []:
         lines.append(f"  {entry.get('heading')}")
         for row in entry.get("rows") or []:
@@ -46,6 +49,6 @@ def parent_notes_lines(section: Mapping[str, Any] | None) -> list[str]:
             lines.append(f"    {row.get('label')}: {value}")
     sheet = section.get("missing_sheet")
     if sheet:
-        lines.append("  If the child goes missing")
+        lines.append(f"  {words['missing_sheet']}")
         lines += [f"    {row.get('label')}: {str(row.get('value') or '')}" for row in sheet]
     return lines

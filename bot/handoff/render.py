@@ -36,10 +36,11 @@ CASE_TEXT_WORDS: LabelKeys = {
             "say_who_is_calling", "best_times", "about_parent", "relationship", "nation", "area", "about_child",
             "age", "missing_now", "concerns", "agencies", "involved", "crime_reference", "help_wanted",
             "safety_responses", "none", "topics", "conversation", "channel", "started", "submitted", "transcript",
-            "transcript_shared", "transcript_not_shared",
+            "transcript_shared", "transcript_not_shared", "missing_sheet",
         ),
         NONE,
     ),
+    "parent_notes": frozenset({"added"}),
     "title_urgent": frozenset({"reference"}),
     "title_standard": frozenset({"reference"}),
 }
@@ -197,5 +198,5 @@ def render_text(summary: Summary, content: Content) -> str:
         for said in summary.transcript:
             text = said.text.replace("\n", "\n      ")  # keep a multi-line message indented
             lines.append(f"  [{_readable_time(said.at)}] {speaker(content, said.speaker)}: {text}")
-    lines += parent_notes_lines(summary.parent_notes)
+    lines += parent_notes_lines(summary.parent_notes, words)
     return "\n".join(lines) + "\n"

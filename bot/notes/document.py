@@ -7,9 +7,10 @@ every box (an empty one can be filled in by hand once printed) and then the miss
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.content.models import Content, NoteSection, NotesWording
+from bot.content.models import Content, NoteSection, NotesWording, fill
 from bot.content.notes import sheet_steps
 from bot.content.render import BrokenReference, render
 from bot.notes.formatting import format_phones, normalise_plates, readable_date, readable_time, time_order_key
@@ -17,7 +18,6 @@ from bot.notes.model import Notes
 
 PLATE_FIELDS = frozenset({"vehicles"})
 PHONE_FIELDS = frozenset({"phones", "phones_accounts"})
-NO_DATE = "Date not given"
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Document:
     title: str
     note: str
     parts: tuple[Part, ...]
+    page_of: str  # the PDF's page footer, "Page {number} of {pages}" (content/web.yml `widget_notes: pdf_page`)
 
     def plain_text(self) -> str:
         """The document as plain text (the email's body)."""
@@ -69,10 +70,11 @@ def tidy(key: str, value: str) -> str:
     return value
 
 
-def entry_heading(entry: dict[str, str]) -> str:
-    day = readable_date(entry.get("date", "")) or NO_DATE
+def entry_heading(entry: dict[str, str], words: Mapping[str, str]) -> str:
+    """The entry's date and time, worded as the widget words them (content/web.yml `widget_notes:`)."""
+    day = readable_date(entry.get("date", ""), words) or words["no_date"]
     time = readable_time(entry.get("time", ""))
-    return f"{day}, {time}" if time else day
+    return fill(words["entry_date_time"], date=day, time=time) if time else day
 
 
 def _labels(section: NoteSection) -> dict[str, str]:
@@ -85,7 +87,7 @@ def ordered_entries(notes: Notes) -> list[dict[str, str]]:
     return [entry for _, entry in indexed]
 
 
-def _log_part(notes: Notes, wording: NotesWording) -> Part:
+def _log_part(notes: Notes, wording: NotesWording, words: Mapping[str, str]) -> Part:
     labels = _labels(wording.log)
     blocks = []
     for entry in ordered_entries(notes):
@@ -94,7 +96,7 @@ def _log_part(notes: Notes, wording: NotesWording) -> Part:
             for f in wording.log.fields
             if f.key not in ("date", "time") and entry.get(f.key)
         )
-        blocks.append(Block(entry_heading(entry), rows))
+        blocks.append(Block(entry_heading(entry, words), rows))
     return Part(wording.log.title, wording.log.intro, tuple(blocks))
 
 
@@ -124,7 +126,8 @@ def build_document(notes: Notes, content: Content) -> Document:
         raise LookupError("content/notes.yml is missing")
     parts = []
     if notes.entries:
-        parts.append(_log_part(notes, wording))
+        parts.append(_log_part(notes, wording, content.web["widget_notes"]))
     if notes.sheet:
         parts.append(_sheet_part(notes, content, wording))
-    return Document(wording.title, wording.messages.get("document_note", ""), tuple(parts))
+    page_of = content.web["widget_notes"]["pdf_page"]
+    return Document(wording.title, wording.messages.get("document_note", ""), tuple(parts), page_of)

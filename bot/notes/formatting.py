@@ -7,9 +7,13 @@ keeping. Only what is recognised is rewritten.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 
 import phonenumbers
+
+from bot.content.models import fill
+from bot.content.words import DAYS, MONTHS
 
 # Current plates (2001 on): two letters, two digits, three letters: AB12 CDE, with or without the space.
 _CURRENT = re.compile(r"\b([A-Z]{2}[0-9]{2}) ?([A-Z]{3})\b", re.IGNORECASE)
@@ -22,11 +26,6 @@ _PHONE_CHARACTERS = re.compile(r"^[0-9 +()-]+$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 def _plate(match: re.Match[str]) -> str:
@@ -77,12 +76,15 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def readable_date(text: str) -> str:
-    """ "Monday 1 December 2025" for a date that can be read; otherwise the text as typed."""
+def readable_date(text: str, words: Mapping[str, str]) -> str:
+    """ "Monday 1 December 2025" for a date that can be read, in the words of content/web.yml `widget_notes:`
+    (entry_date, day_monday, month_december: the widget writes its headings with the same); otherwise the
+    text as typed."""
     parsed = parse_date(text)
     if parsed is None:
         return text.strip()
-    return f"{_DAYS[parsed.weekday()]} {parsed.day} {_MONTHS[parsed.month - 1]} {parsed.year}"
+    weekday, month = words[f"day_{DAYS[parsed.isoweekday() % 7]}"], words[f"month_{MONTHS[parsed.month - 1]}"]
+    return fill(words["entry_date"], weekday=weekday, day=parsed.day, month=month, year=parsed.year)
 
 
 def parse_time(text: str) -> tuple[int, int] | None:

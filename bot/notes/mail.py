@@ -18,6 +18,7 @@ from email.utils import formatdate, make_msgid
 from email_validator import EmailNotValidError, validate_email
 
 from bot.config import Settings
+from bot.content.words import WordedError
 
 SECURITY_CHOICES = ("starttls", "ssl", "none")
 MAX_SUBJECT_CHARS = 120
@@ -27,8 +28,8 @@ class MailNotConfigured(RuntimeError):
     """No SMTP server is set (SMTP_HOST): the email option is switched off."""
 
 
-class BadAddress(ValueError):
-    """The address cannot be used; the message says why, in words for the parent."""
+class BadAddress(WordedError):
+    """The address cannot be used; its words (why, for the parent) are in content/web.yml `notes_errors:`."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,11 @@ class MailSettings:
 def checked_address(raw: str) -> str:
     """The address in its normal form; BadAddress when it is not one address we can send to."""
     if any(ch in raw for ch in "\r\n,;<>") or len(raw) > 254:
-        raise BadAddress("Please give one email address, such as name@example.com.")
+        raise BadAddress("email_not_one")
     try:
         return validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError:
-        raise BadAddress("That does not look like an email address. Please check it, for example name@example.com.") from None
+        raise BadAddress("email_not_valid") from None
 
 
 def one_line(subject: str, fallback: str) -> str:

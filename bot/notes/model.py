@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 
 from bot.content.notes import LOG_FIELDS, SHEET_FIELDS
+from bot.content.words import WordedError
 from bot.text import clean_message
 
 # About 100 entries of a few sentences each. fpdf2 lays out about 20,000 characters a second, so this also
@@ -26,12 +27,8 @@ LONG_FIELDS = frozenset({"what", "child_said"})
 SENDER_PATTERN = "^[A-Za-z0-9_-]{8,64}$"  # the conversation id, as the chat relay takes it
 
 
-class NotesError(ValueError):
-    """The request cannot be used; `status` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class NotesError(WordedError):
+    """The request cannot be used; its words are in content/web.yml `notes_errors:`."""
 
 
 def _text(limit: int) -> dict[str, Any]:
@@ -103,10 +100,10 @@ def parse_notes(body: object) -> Notes:
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "the request"
         if error.validator == "maxLength":
-            raise NotesError(f"Part of your notes is too long ({where}). Please shorten it and try again.", 413)
+            raise NotesError("part_too_long", 413, where=where)
         if error.validator == "maxItems":
-            raise NotesError(f"That is more than {MAX_ENTRIES} entries. Please save some, then remove them.", 413)
-        raise NotesError(f"The notes could not be read ({where}: {error.validator}). Reload the page and try again.")
+            raise NotesError("too_many_entries", 413, max=MAX_ENTRIES)
+        raise NotesError("unreadable", where=where, rule=error.validator)
     assert isinstance(body, dict)
     entries = tuple(entry for entry in (_cleaned(raw) for raw in body.get("entries", [])) if entry)
     return Notes(

@@ -16,7 +16,8 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF, TextStyle
 from fpdf.enums import XPos, YPos
 
-from bot.config import get_settings
+from bot.config import Settings, get_settings
+from bot.content.models import fill
 from bot.notes.document import Document
 
 DEFAULT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -37,12 +38,13 @@ class PdfUnavailable(RuntimeError):
     """The font is missing: the PDF cannot be made on this machine (the printable page still can)."""
 
 
-def font_dir() -> Path:
-    return get_settings().notes_font_dir or DEFAULT_FONT_DIR
+def font_dir(settings: Settings | None = None) -> Path:
+    """NOTES_FONT_DIR, from the settings given (the web app's), else from this process's own."""
+    return (settings or get_settings()).notes_font_dir or DEFAULT_FONT_DIR
 
 
-def fonts() -> tuple[Path, Path]:
-    folder = font_dir()
+def fonts(settings: Settings | None = None) -> tuple[Path, Path]:
+    folder = font_dir(settings)
     regular, bold = folder / REGULAR, folder / BOLD
     if not (regular.is_file() and bold.is_file()):
         raise PdfUnavailable(f"{REGULAR} and {BOLD} are not in {folder} (install fonts-dejavu-core)")
@@ -62,11 +64,14 @@ def drawable(text: str, regular: Path, bold: Path) -> str:
 
 
 class _Pdf(FPDF):
+    page_of: str  # the document's words for the footer, "Page {number} of {pages}" (set before the first page)
+
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FAMILY, "", 8)
         self.set_text_color(*MUTED)
-        self.cell(0, 6, f"Page {self.page_no()} of {{nb}}", align="C")
+        # fpdf2 puts the page count where "{nb}" is, once the last page is known
+        self.cell(0, 6, fill(self.page_of, number=self.page_no(), pages="{nb}"), align="C")
 
 
 def render_pdf(document: Document) -> bytes:
@@ -77,6 +82,7 @@ def render_pdf(document: Document) -> bytes:
         return drawable(value, regular, bold)
 
     pdf = _Pdf(format="A4")
+    pdf.page_of = document.page_of
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_font(FAMILY, "", str(regular))

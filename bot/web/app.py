@@ -53,16 +53,19 @@ def help_now_text(app: web.Application) -> str:
     return help_now(app[CONTENT]).text
 
 
+# The words (content/web.yml `chat_errors:`) for the errors aiohttp raises itself under /api/; any other is
+# "not_right".
+API_ERROR_WORDS = {404: "not_found", 405: "wrong_method", 408: "too_slow", 413: "too_big", 415: "no_uploads"}
+
+
 @web.middleware
 async def json_errors_for_the_api(request: web.Request, handler):  # type: ignore[no-untyped-def]
     """Errors under /api/ (and any 413) answer in JSON, in words a parent can act on."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if exc.status == 413:
-            return _error(413, _said(request, "too_big"))
-        if exc.status >= 400 and request.path.startswith("/api/"):
-            return _error(exc.status, exc.reason)
+        if exc.status == 413 or (exc.status >= 400 and request.path.startswith("/api/")):
+            return _error(exc.status, _said(request, API_ERROR_WORDS.get(exc.status, "not_right")) or exc.reason)
         raise
 
 
@@ -99,7 +102,7 @@ async def chat(request: web.Request) -> web.Response:
     try:
         chat_input = parse_chat_input(body, settings.max_message_chars)
     except ChatInputError as exc:
-        return _error(exc.status, str(exc))
+        return _error(exc.status, _said(request, exc.key, **exc.values))
     address = address_group(client_address(request, settings.trusted_proxy_hops))
     wait = await request.app[RATE_LIMITS].wait_needed(address, chat_input.sender)
     if wait:

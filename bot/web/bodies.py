@@ -21,11 +21,11 @@ def body_deadline(seconds: float):  # type: ignore[no-untyped-def]
     async def read_body_in_time(request: web.Request, handler):  # type: ignore[no-untyped-def]
         if request.can_read_body and (request.app.get(IN_SUB_APP) or not request.path.startswith(_SUB_APPS)):
             if request.content_type.startswith("multipart/"):
-                raise web.HTTPUnsupportedMediaType(text="This cannot be sent as a file upload. Please use the page's own form.")
+                raise web.HTTPUnsupportedMediaType()  # worded by the app's error pages, as 408
             try:
                 await asyncio.wait_for(request.read(), seconds)
             except asyncio.TimeoutError:
-                raise web.HTTPRequestTimeout(text="The request took too long to arrive. Please try again.") from None
+                raise web.HTTPRequestTimeout() from None
         return await handler(request)
 
     return read_body_in_time

@@ -5,18 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.content.words import WordedError
 from bot.payloads import typed_message
 from bot.text import clean_message
 
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-class ChatInputError(ValueError):
-    """The request cannot be passed on; `status` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class ChatInputError(WordedError):
+    """The request cannot be passed on; its words are in content/web.yml `chat_errors:`."""
 
 
 @dataclass(frozen=True)
@@ -27,22 +24,18 @@ class ChatInput:
 
 def parse_chat_input(body: object, max_chars: int) -> ChatInput:
     if not isinstance(body, dict):
-        raise ChatInputError("Send a JSON object with a sender and a message.")
+        raise ChatInputError("not_object")
     sender = body.get("sender")
     message = body.get("message")
     if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
-        raise ChatInputError("The conversation id is missing or not valid. Reload the page to start again.")
+        raise ChatInputError("bad_sender")
     if not isinstance(message, str):
-        raise ChatInputError("The message must be text.")
+        raise ChatInputError("not_text")
     cleaned = typed_message(clean_message(message))
     if not cleaned:
-        raise ChatInputError("The message is empty.")
+        raise ChatInputError("empty")
     if len(cleaned) > max_chars:
-        raise ChatInputError(
-            f"That message is too long ({len(cleaned)} characters). Please keep it under {max_chars}, "
-            "or send it in parts. Your text is still in the box.",
-            status=413,
-        )
+        raise ChatInputError("too_long", 413, count=len(cleaned), max=max_chars)
     return ChatInput(sender=sender, message=cleaned)
 
 

@@ -152,7 +152,7 @@ class NotesService:
         try:
             notes = parse_notes(body)
         except NotesError as exc:
-            raise Refused(_error(exc.status, str(exc))) from None
+            raise Refused(_error(exc.status, _said(self.content, exc.key, **exc.values))) from None
         address = address_group(client_address(request, self.settings.trusted_proxy_hops))
         wait = await limits.wait_needed(address, notes.sender)
         if wait:
@@ -199,7 +199,7 @@ class NotesService:
         try:
             to = checked_address(notes.to or "")
         except BadAddress as exc:
-            return _error(400, str(exc))
+            return _error(exc.status, _said(self.content, exc.key))
         assert content.notes is not None
         document = build_document(notes, content)
         message = build_message(
@@ -305,9 +305,9 @@ def _referral_section(document: Document, notes: Notes) -> dict:
     return parent_notes_section(entries, sheet, datetime.now(timezone.utc))
 
 
-def _pdf_available() -> bool:
+def _pdf_available(settings: Settings) -> bool:
     try:
-        fonts()
+        fonts(settings)
     except PdfUnavailable:
         return False
     return True
@@ -335,6 +335,6 @@ def setup_notes(app: web.Application, settings: Settings, content: ContentStore,
         notes_app.router.add_post(f"/{name}", handler)
         notes_app.router.add_route("OPTIONS", f"/{name}", preflight)
     app.add_subapp("/notes/", notes_app)
-    app[NOTES_FEATURES] = {"pdf": _pdf_available(), "email": mail.enabled}
+    app[NOTES_FEATURES] = {"pdf": _pdf_available(settings), "email": mail.enabled}
     app[NOTES_SERVICE] = service
     return service

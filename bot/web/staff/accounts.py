@@ -13,7 +13,7 @@ from bot.accounts.staff import AccountError, add_account, normalise_username, re
 from bot.storage.models import STAFF_ROLES
 from bot.storage.staff_repository import AccountExists
 from bot.web.staff.context import context, db, user
-from bot.web.staff.security import ADMIN_ONLY, allow, form_text, read_form, say
+from bot.web.staff.security import ADMIN_ONLY, allow, form_text, read_form, refuse, say
 
 
 async def accounts_page(request: web.Request) -> web.Response:
@@ -31,7 +31,7 @@ def _back(request: web.Request) -> web.HTTPSeeOther:
 def _target(request: web.Request) -> str:
     name = normalise_username(request.match_info["username"])
     if name is None:
-        raise web.HTTPNotFound(text="There is no account with that name.")
+        raise refuse(request, web.HTTPNotFound, "no_account")
     return name
 
 
@@ -41,7 +41,7 @@ async def add(request: web.Request) -> web.Response:
     role = form_text(form, "role")
     session = await get_session(request)
     if role not in STAFF_ROLES:
-        raise web.HTTPBadRequest(text="Choose one of the roles in the list.")
+        raise refuse(request, web.HTTPBadRequest, "choose_role")
     try:
         account = await db(
             add_account,
@@ -63,14 +63,14 @@ async def change_role(request: web.Request) -> web.Response:
     me, name = user(request), _target(request)
     role = form_text(await read_form(request), "role")
     if role not in STAFF_ROLES:
-        raise web.HTTPBadRequest(text="Choose one of the roles in the list.")
+        raise refuse(request, web.HTTPBadRequest, "choose_role")
     session = await get_session(request)
     if name == me.username and role != "admin":
         say(session, context(request), "cannot_demote_yourself", "error")
         raise _back(request)
     previous = await db(context(request).repo().accounts.set_role, name, role, actor=me.username)
     if previous is None:
-        raise web.HTTPNotFound(text="There is no account with that name.")
+        raise refuse(request, web.HTTPNotFound, "no_account")
     say(session, context(request), "role_changed" if previous != role else "role_unchanged", name=name, role=role)
     raise _back(request)
 
@@ -79,13 +79,13 @@ async def set_active(request: web.Request) -> web.Response:
     me, name = user(request), _target(request)
     wanted = form_text(await read_form(request), "active")
     if wanted not in ("yes", "no"):
-        raise web.HTTPBadRequest(text="Say whether the account should be active.")
+        raise refuse(request, web.HTTPBadRequest, "say_active")
     session = await get_session(request)
     if name == me.username:
         say(session, context(request), "cannot_disable_yourself", "error")
         raise _back(request)
     if not await db(context(request).repo().accounts.set_active, name, wanted == "yes", actor=me.username):
-        raise web.HTTPNotFound(text="There is no account with that name.")
+        raise refuse(request, web.HTTPNotFound, "no_account")
     say(session, context(request), "account_enabled" if wanted == "yes" else "account_disabled", name=name)
     raise _back(request)
 
@@ -100,7 +100,7 @@ async def set_password(request: web.Request) -> web.Response:
         say(session, context(request), "password_not_changed", "error", reason=exc)
         raise _back(request) from None
     if not found:
-        raise web.HTTPNotFound(text="There is no account with that name.")
+        raise refuse(request, web.HTTPNotFound, "no_account")
     say(session, context(request), "password_set", name=name)
     raise _back(request)
 

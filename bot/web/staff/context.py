@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,7 @@ from bot.config import Settings
 from bot.content.check import STAFF_FILE as STAFF_PATH
 from bot.content.check import label_findings
 from bot.content.loader import STAFF_FILE, load_words
-from bot.content.models import Labels
+from bot.content.models import Labels, fill
 from bot.content.organisation import TEAM_ID
 from bot.content.store import ContentStore, ContentUnavailable
 from bot.content.words import STAFF_PAGE_WORDS
@@ -42,9 +43,9 @@ class StaffContext:
 
     def repo(self) -> StaffRepository:
         if self.repository is None:
-            raise web.HTTPServiceUnavailable(
-                text=self.problem or "The staff pages are starting: try again in a moment."
-            )
+            if self.problem:
+                raise web.HTTPServiceUnavailable(text=self.problem)
+            raise self.refusal(web.HTTPServiceUnavailable, "starting")
         return self.repository
 
     def page_words(self) -> Labels:
@@ -67,6 +68,27 @@ class StaffContext:
         if problems:
             raise ContentUnavailable(f"content/staff.yml cannot word the staff pages: {problems[:3]}")
         return labels
+
+    def error_words(self, key: str, **values: object) -> str | None:
+        """One message of content/staff.yml `errors:`, filled; None where staff.yml cannot word the pages."""
+        try:
+            return fill(self.page_words()["errors"][key], **values)
+        except ContentUnavailable:
+            return None
+
+    def refusal(
+        self, exc_class: type[web.HTTPException], key: str, *, as_json: bool = False, **values: object
+    ) -> web.HTTPException:
+        """An HTTP error in the words of content/staff.yml `errors:` (as JSON for the pages' scripts); the bare
+        error where staff.yml cannot word the pages (the error pages then say that the wording does not load)."""
+        text = self.error_words(key, **values)
+        if text is None and not as_json:
+            return exc_class()
+        if text is None:
+            text = exc_class().reason  # HTTP's own phrase: JSON all the same, for the pages' scripts
+        if as_json:
+            return exc_class(text=json.dumps({"error": text}), content_type="application/json")
+        return exc_class(text=text)
 
     def page_section(self, name: str) -> dict[str, str]:
         """One section of `page_words`; the page cannot be drawn (503) without it."""

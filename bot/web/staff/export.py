@@ -105,7 +105,7 @@ def csv_row(case: CaseFile, summary: Summary, content: Content) -> dict[str, Any
         "staff_notes": " | ".join(
             f"{n.created_at.isoformat(timespec='minutes')} {n.author}: {n.body}" for n in case.notes
         ),
-        "parent_notes": "\n".join(line.strip() for line in parent_notes_lines(summary.parent_notes)[2:]),
+        "parent_notes": "\n".join(line.strip() for line in parent_notes_lines(summary.parent_notes, content.staff["case_text"])[2:]),
     }
 
 

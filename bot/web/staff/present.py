@@ -13,28 +13,43 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.content.models import Content
+from bot.content.models import Content, fill
+from bot.content.words import DAYS, MONTHS
 from bot.handoff.render import answer_words, national_phone, safety_words, speaker
 from bot.handoff.summary import Answers, Summary
 
 UK = ZoneInfo("Europe/London")
 
 
-def when(moment: datetime | None) -> str:
-    """ "Sun 22 Nov 2026, 23:10" in UK time."""
+# The short names of the days (Monday first, as datetime.weekday) and months in content/staff.yml `labels:`.
+SHORT_DAYS = tuple(day[:3] for day in (*DAYS[1:], DAYS[0]))
+SHORT_MONTHS = tuple(month[:3] for month in MONTHS)
+
+
+def when(moment: datetime | None, words: Mapping[str, str]) -> str:
+    """ "Sun 22 Nov 2026, 23:10" in UK time, in the words of content/staff.yml `labels:` (when, day_sun,
+    month_nov, never)."""
     if moment is None:
-        return "never"
+        return words["never"]
     local = moment.astimezone(UK)
-    return local.strftime("%a %-d %b %Y, %H:%M")
+    return fill(
+        words["when"],
+        weekday=words[f"day_{SHORT_DAYS[local.weekday()]}"],
+        day=local.day,
+        month=words[f"month_{SHORT_MONTHS[local.month - 1]}"],
+        year=local.year,
+        time=f"{local:%H:%M}",
+    )
 
 
-def ago(moment: datetime, now: datetime) -> str:
+def ago(moment: datetime, now: datetime, words: Mapping[str, str]) -> str:
+    """ "2 hours ago", in the words of content/staff.yml `labels:` (just_now, minute_ago, minutes_ago ...)."""
     seconds = max(0, int((now - moment).total_seconds()))
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
         if seconds >= size:
             count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "just now"
+            return fill(words[f"{unit}_ago" if count == 1 else f"{unit}s_ago"], count=count)
+    return words["just_now"]
 
 
 @dataclass(frozen=True)
@@ -86,13 +101,15 @@ def _rows(rows: Any) -> list[tuple[str, str]]:
     return [(str(row.get("label") or ""), str(row.get("value") or "")) for row in rows or ()]
 
 
-def parent_notes_view(section: Any) -> tuple[str, list[tuple[str, list[tuple[str, str]]]], list[tuple[str, str]] | None] | None:
+def parent_notes_view(
+    section: Any, words: Mapping[str, str]
+) -> tuple[str, list[tuple[str, list[tuple[str, str]]]], list[tuple[str, str]] | None] | None:
     if not isinstance(section, Mapping):
         return None
     entries = [(str(e.get("heading") or ""), _rows(e.get("rows"))) for e in section.get("entries") or ()]
     sheet = section.get("missing_sheet")
     try:
-        added = when(datetime.fromisoformat(str(section.get("added_at"))))
+        added = when(datetime.fromisoformat(str(section.get("added_at"))), words)
     except ValueError:
         added = str(section.get("added_at") or "")
     return added, entries, (_rows(sheet) if sheet else None)
@@ -121,6 +138,7 @@ def caller_card(content: Content, answers: Answers) -> CallerCard:
 
 
 def case_view(summary: Summary, content: Content) -> CaseView:
+    labels = content.staff["labels"]
     words = content.staff["case_page"]
     answers = summary.answers
 
@@ -144,13 +162,13 @@ def case_view(summary: Summary, content: Content) -> CaseView:
         reasons=list(summary.reasons),
         details=details,
         help_wanted=shown("help_wanted"),
-        safety=[f"{safety_words(content, r.type)}, {when(r.at)}" for r in summary.safety_responses],
+        safety=[f"{safety_words(content, r.type)}, {when(r.at, labels)}" for r in summary.safety_responses],
         topics=[content.topic_title(topic) for topic in summary.topics_viewed],
         transcript=None
         if summary.transcript is None
-        else [(when(line.at), speaker(content, line.speaker), line.text) for line in summary.transcript],
+        else [(when(line.at, labels), speaker(content, line.speaker), line.text) for line in summary.transcript],
         channel=summary.channel,
-        started=when(summary.started_at),
-        submitted=when(summary.submitted_at),
-        parent_notes=parent_notes_view(summary.parent_notes),
+        started=when(summary.started_at, labels),
+        submitted=when(summary.submitted_at, labels),
+        parent_notes=parent_notes_view(summary.parent_notes, labels),
     )

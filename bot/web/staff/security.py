@@ -9,7 +9,6 @@ it signed in, when it was last active, and its CSRF token.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import secrets
 from urllib.parse import urlsplit
@@ -122,7 +121,7 @@ async def read_form(request: web.Request) -> MultiDictProxy:
         return await request.post()
     except (UnicodeDecodeError, LookupError, ValueError) as exc:
         log.warning("staff %s refused: unreadable form body (%s)", request.match_info.route.name, type(exc).__name__)
-        raise web.HTTPBadRequest(text="That form could not be read. Go back, reload the page and try again.") from None
+        raise refuse(request, web.HTTPBadRequest, "form_unreadable") from None
 
 
 def form_text(form: MultiDictProxy, name: str) -> str:
@@ -186,8 +185,9 @@ async def signed_in_user(request: web.Request, session: Session, ctx: StaffConte
     return account
 
 
-def _json_error(exc_class: type[web.HTTPException], message: str) -> web.HTTPException:
-    return exc_class(text=json.dumps({"error": message}), content_type="application/json")
+def refuse(request: web.Request, exc_class: type[web.HTTPException], key: str, **values: object) -> web.HTTPException:
+    """An HTTP error in the words of content/staff.yml `errors:`, as JSON under /staff/api/."""
+    return context(request).refusal(exc_class, key, as_json=is_api(request), **values)
 
 
 def _login_redirect(request: web.Request, session: Session) -> web.HTTPException:
@@ -208,7 +208,7 @@ async def guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
         account = await signed_in_user(request, session, ctx)
         if account is None:
             if is_api(request):
-                raise _json_error(web.HTTPUnauthorized, "Please sign in.")
+                raise refuse(request, web.HTTPUnauthorized, "sign_in_first")
             raise _login_redirect(request, session)
         request[USER] = account
         roles = request.app.get(ROUTE_ROLES, {}).get(route_name, REFERRAL_ROLES)
@@ -216,18 +216,12 @@ async def guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
             if route_name == "queue":  # where sign-in lands: an editor's own start page instead
                 raise web.HTTPSeeOther(request.app.router["content_home"].url_for())
             log.info("staff %s refused: role %s", route_name, account.role)
-            if is_api(request):
-                raise _json_error(web.HTTPForbidden, "Your account cannot use this.")
-            raise web.HTTPForbidden(text="Your account's role does not give access to this page.")
+            raise refuse(request, web.HTTPForbidden, "api_role_no_access" if is_api(request) else "role_no_access")
     if request.method not in SAFE_METHODS and request.content_type in FORM_TYPES:
         await read_form(request)  # a body that cannot be read is a 400 here, for every form
     if request.method not in SAFE_METHODS and not await _csrf_ok(request, session):
         log.warning("staff %s %s refused: missing or wrong CSRF token", request.method, route_name)
-        if is_api(request):
-            raise _json_error(web.HTTPForbidden, "The security token is missing or out of date. Reload the page.")
-        raise web.HTTPForbidden(
-            text="This form has expired or did not come from the staff pages. Go back, reload the page and try again.",
-        )
+        raise refuse(request, web.HTTPForbidden, "api_token_stale" if is_api(request) else "form_expired")
     return await handler(request)
 
 
@@ -251,8 +245,7 @@ async def staff_headers(request: web.Request, handler):  # type: ignore[no-untyp
         raise
     except DBAPIError as exc:
         log.error("staff page %s: database error %s", request.match_info.route.name, type(exc.orig).__name__)
-        response = web.Response(
-            status=503, text="The database is not answering. Please try again in a minute.", content_type="text/plain"
-        )
+        said = context(request).error_words("database_down") or web.HTTPServiceUnavailable().text
+        response = web.Response(status=503, text=said, content_type="text/plain")
     response.headers.update(HEADERS)
     return response

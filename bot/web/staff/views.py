@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from bot.web.staff.security import (
     form_text,
     is_api,
     read_form,
+    refuse,
     say,
     start_session,
 )
@@ -74,6 +75,7 @@ async def page(request: web.Request, template: str, *, http_status: int = 200, *
         "status_words": staff["statuses"],
         "priority_words": staff["priorities"],
         "w": staff["pages"],
+        "l": staff["labels"],
         "team_name": ctx.team_name(),
     }
     return aiohttp_jinja2.render_template(template, request, {**base, **values}, app_key=JINJA, status=http_status)
@@ -86,7 +88,7 @@ def _redirect(request: web.Request, route: str, **parts: str) -> web.HTTPSeeOthe
 def _reference(request: web.Request) -> str:
     reference = normalise_reference(request.match_info["reference"])
     if reference is None:
-        raise web.HTTPNotFound(text="There is no referral with that reference.")
+        raise refuse(request, web.HTTPNotFound, "no_such_reference")
     return reference
 
 
@@ -96,36 +98,28 @@ def _content(ctx: StaffContext) -> Content:
         return ctx.content.get()
     except ContentUnavailable:
         log.error("staff pages: no valid content, so referrals cannot be worded")
-        raise web.HTTPServiceUnavailable(
-            text="Referrals cannot be shown right now: the wording in content/ does not load. Run the content check."
-        ) from None
+        raise ctx.refusal(web.HTTPServiceUnavailable, "referrals_unworded") from None
 
 
-def _summary(reference: str, document: dict) -> Summary:
+def _summary(ctx: StaffContext, reference: str, document: dict) -> Summary:
     try:
         return Summary.read(document)
     except ValueError as exc:  # names the place and rule, never a value
         log.error("referral %s: the stored summary cannot be read (%s)", reference, exc)
-        raise web.HTTPInternalServerError(
-            text=f"Referral {reference} cannot be shown: its stored summary is not in the expected form. "
-            "The JSON export still gives everything that was stored."
-        ) from None
+        raise ctx.refusal(web.HTTPInternalServerError, "summary_unreadable", reference=reference) from None
 
 
 def _admin_only(request: web.Request, what: str) -> StaffAccount:
     account = user(request)
     if not account.is_admin:
-        raise web.HTTPForbidden(text=f"Only admins can {what}.")
+        raise refuse(request, web.HTTPForbidden, what)
     return account
 
 
-ERROR_WORDS = {
-    400: "Something in that request was not right. Go back and try again.",
-    403: "You do not have access to that.",
-    404: "That page does not exist.",
-    405: "That page cannot be used like that.",
-    413: "That was too much to send at once. Make it shorter and try again.",
-    503: "The staff pages are not available right now. Please try again in a minute.",
+# Each error's heading and usual words, by status: content/staff.yml `error_pages:` (NAME and NAME_title).
+ERROR_PAGES = {
+    400: "bad_request", 401: "sign_in", 403: "forbidden", 404: "not_found", 405: "wrong_method", 408: "too_slow",
+    413: "too_big", 415: "no_uploads", 500: "server_error", 503: "unavailable",
 }
 
 
@@ -137,10 +131,15 @@ async def error_pages(request: web.Request, handler):  # type: ignore[no-untyped
     except web.HTTPException as exc:
         if exc.status < 400 or is_api(request) or request.match_info.route.name == "static":
             raise
+        try:
+            words = context(request).page_words()["error_pages"]
+        except ContentUnavailable:
+            return web.Response(status=503, text=NO_WORDS, content_type="text/plain")
+        name = ERROR_PAGES.get(exc.status, "other")
         default = f"{exc.status}: {exc.reason}"
         ours = exc.text and exc.text != default and exc.status != 413  # aiohttp's own 413 text is technical
-        message = exc.text if ours else ERROR_WORDS.get(exc.status, exc.reason)
-        return await page(request, "error.html", http_status=exc.status, message=message, title=exc.reason)
+        message = exc.text if ours else words[name]
+        return await page(request, "error.html", http_status=exc.status, message=message, title=words[f"{name}_title"])
 
 
 # -- signing in and out --------------------------------------------------------------------------------------
@@ -153,9 +152,6 @@ async def login_page(request: web.Request) -> web.Response:
     return await page(request, "login.html", username="", problem=None)
 
 
-FAILED = "That username and password do not match an active account. Check them and try again."
-
-
 async def login_submit(request: web.Request) -> web.Response:
     ctx = context(request)
     form = await read_form(request)
@@ -165,13 +161,13 @@ async def login_submit(request: web.Request) -> web.Response:
     shown = typed[:MAX_SHOWN_NAME]  # whatever was typed, known or not, so the page says nothing about accounts
     if outcome.retry_after:
         response = await page(
-            request, "login.html", http_status=429, username=shown, problem=_throttled(outcome.retry_after, ctx.now())
+            request, "login.html", http_status=429, username=shown, problem=_throttled(ctx, outcome.retry_after)
         )
         response.headers["Retry-After"] = str(outcome.retry_after)
         return response
     account = outcome.account
     if account is None:
-        return await page(request, "login.html", http_status=401, username=shown, problem=FAILED)
+        return await page(request, "login.html", http_status=401, username=shown, problem=ctx.error_words("sign_in_failed"))
     old = await get_session(request)
     target = old.get("next")
     session = await new_session(request)  # a fresh session (and CSRF token) at every sign-in
@@ -182,16 +178,16 @@ async def login_submit(request: web.Request) -> web.Response:
     raise _redirect(request, "queue")
 
 
-def _throttled(seconds: int, now: datetime) -> str:
-    if seconds < 60:
-        wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+def _throttled(ctx: StaffContext, seconds: int) -> str | None:
+    if seconds == 1:
+        wait = ctx.error_words("wait_one_second")
+    elif seconds < 60:
+        wait = ctx.error_words("wait_seconds", count=seconds)
     else:
         minutes = math.ceil(seconds / 60)
-        wait = f"{minutes} minute{'s' if minutes != 1 else ''} (after {(now + timedelta(seconds=seconds)).astimezone(UK):%H:%M})"
-    return (
-        f"Too many sign-in attempts from here. Please wait {wait}, then try again. "
-        "Your password was not checked this time."
-    )
+        until = f"{(ctx.now() + timedelta(seconds=seconds)).astimezone(UK):%H:%M}"
+        wait = ctx.error_words("wait_one_minute" if minutes == 1 else "wait_minutes", count=minutes, time=until)
+    return ctx.error_words("sign_in_throttled", wait=wait)
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -224,7 +220,7 @@ async def queue_page(request: web.Request) -> web.Response:
     reference = normalise_reference(search) if search else None
     number = _page_number(query.get("page"))
     if search and reference is None:
-        result, problem = None, "That is not a reference code. A reference has 8 letters and digits, like ACDE-FG34."
+        result, problem = None, context(request).error_words("not_a_reference")
     else:
         result = await db(
             repo.queue,
@@ -253,6 +249,8 @@ async def queue_page(request: web.Request) -> web.Response:
         pages=pages,
         status_filters=STATUS_FILTERS,
         priorities=PRIORITIES,
+        queue_words=context(request).page_section("queue"),
+        gone=context(request).error_words("referral_gone", reference=reference) if reference else None,
     )
 
 
@@ -276,11 +274,9 @@ async def referral_page(request: web.Request) -> web.Response:
     reference = _reference(request)
     case = await db(ctx.repo().case_file, reference, actor=user(request).username)
     if case is None:
-        raise web.HTTPNotFound(
-            text=f"There is no referral {reference}. It may have been erased or deleted after the retention period."
-        )
+        raise refuse(request, web.HTTPNotFound, "referral_gone", reference=reference)
     content = _content(ctx)
-    summary = _summary(reference, case.referral.summary)
+    summary = _summary(ctx, reference, case.referral.summary)
     return await page(
         request,
         "referral.html",
@@ -297,10 +293,10 @@ async def change_status(request: web.Request) -> web.Response:
     reference = _reference(request)
     status = str((await request.post()).get("status", ""))
     if status not in STATUSES:
-        raise web.HTTPBadRequest(text="Choose one of the statuses in the list.")
+        raise refuse(request, web.HTTPBadRequest, "choose_status")
     previous = await db(context(request).repo().change_status, reference, status, actor=user(request).username)
     if previous is None:
-        raise web.HTTPNotFound(text=f"There is no referral {reference}.")
+        raise refuse(request, web.HTTPNotFound, "no_referral", reference=reference)
     ctx = context(request)
     shown = ctx.page_words()["statuses"][status]
     say(await get_session(request), ctx, "status_changed" if previous != status else "status_unchanged", status=shown)
@@ -311,11 +307,11 @@ async def assign(request: web.Request) -> web.Response:
     reference = _reference(request)
     who = str((await request.post()).get("to", ""))
     if who not in ("me", "nobody"):
-        raise web.HTTPBadRequest(text="Assign to yourself or to nobody.")
+        raise refuse(request, web.HTTPBadRequest, "assign_who")
     account = user(request)
     assignee = account.username if who == "me" else None
     if not await db(context(request).repo().assign, reference, assignee, actor=account.username):
-        raise web.HTTPNotFound(text=f"There is no referral {reference}.")
+        raise refuse(request, web.HTTPNotFound, "no_referral", reference=reference)
     say(await get_session(request), context(request), "assigned_to_you" if assignee else "unassigned")
     raise _redirect(request, "referral", reference=reference)
 
@@ -330,13 +326,13 @@ async def add_note(request: web.Request) -> web.Response:
         say(session, context(request), "note_invalid", "error", max=MAX_NOTE_CHARS)
         raise _redirect(request, "referral", reference=reference) from None
     if not added:
-        raise web.HTTPNotFound(text=f"There is no referral {reference}.")
+        raise refuse(request, web.HTTPNotFound, "no_referral", reference=reference)
     say(session, context(request), "note_added")
     raise _redirect(request, "referral", reference=reference)
 
 
 async def erase(request: web.Request) -> web.Response:
-    account = _admin_only(request, "erase a referral")
+    account = _admin_only(request, "admins_only_erase")
     reference = _reference(request)
     confirm = normalise_reference(str((await request.post()).get("confirm", "")))
     session = await get_session(request)
@@ -344,7 +340,7 @@ async def erase(request: web.Request) -> web.Response:
         say(session, context(request), "erase_not_confirmed", "error")
         raise _redirect(request, "referral", reference=reference)
     if not await db(context(request).repo().erase, reference, actor=account.username):
-        raise web.HTTPNotFound(text=f"There is no referral {reference}.")
+        raise refuse(request, web.HTTPNotFound, "no_referral", reference=reference)
     say(session, context(request), "erased", reference=reference)
     raise _redirect(request, "queue")
 
@@ -357,20 +353,20 @@ async def export(request: web.Request) -> web.Response:
     form = await request.post()
     fmt = str(form.get("format", ""))
     if fmt not in FORMATS:
-        raise web.HTTPBadRequest(text="Choose CSV or JSON.")
+        raise refuse(request, web.HTTPBadRequest, "choose_format")
     references = [r for r in (normalise_reference(str(v)) for v in form.getall("reference", [])) if r]
     if not references:
         say(await get_session(request), ctx, "tick_to_export", "error")
         raise _redirect(request, "queue")
     if len(references) > MAX_EXPORT:
-        raise web.HTTPBadRequest(text=f"At most {MAX_EXPORT} referrals can be exported at once.")
+        raise refuse(request, web.HTTPBadRequest, "export_too_many", max=MAX_EXPORT)
     account = user(request)
     cases = await db(ctx.repo().export, references, fmt, actor=account.username)
     if not cases:
-        raise web.HTTPNotFound(text="None of those referrals exist any more.")
+        raise refuse(request, web.HTTPNotFound, "export_none")
     now = ctx.now()
     if fmt == "csv":
-        read = [(case, _summary(case.referral.reference, case.referral.summary)) for case in cases]
+        read = [(case, _summary(ctx, case.referral.reference, case.referral.summary)) for case in cases]
         body = to_csv(read, _content(ctx))
     else:
         body = to_json(cases, exported_by=account.username, exported_at=now)
@@ -403,7 +399,7 @@ async def overview_page(request: web.Request) -> web.Response:
 
 
 async def audit_page(request: web.Request) -> web.Response:
-    account = _admin_only(request, "read the audit log")
+    account = _admin_only(request, "admins_only_audit")
     search = request.query.get("reference", "").strip()
     reference = normalise_reference(search) if search else None
     number = _page_number(request.query.get("page"))

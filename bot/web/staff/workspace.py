@@ -29,7 +29,7 @@ from bot.handoff.form import REFERRAL_NEEDS
 from bot.storage.content_versions import ContentVersions, Version, sha256_text
 from bot.storage.insight import InsightStore, period, shown
 from bot.web.staff.context import StaffContext, context, db, user
-from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, allow_large, form_text, read_form, say
+from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, allow_large, form_text, read_form, refuse, say
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _live(ctx: StaffContext) -> Content:
     try:
         return ctx.content.get()
     except ContentUnavailable:
-        raise web.HTTPServiceUnavailable(text="The content in content/ does not load at all: see the check page.") from None
+        raise ctx.refusal(web.HTTPServiceUnavailable, "content_broken") from None
 
 
 def _versions(ctx: StaffContext) -> ContentVersions:
@@ -61,11 +61,11 @@ def _today(ctx: StaffContext) -> date:
     return ctx.now().date()
 
 
-def _file_of(content: Content, topic_id: str) -> str:
-    """A topic's file relative to the content folder (topics/missing.yml)."""
+def _file_of(request: web.Request, content: Content, topic_id: str) -> str:
+    """A topic's file relative to the content folder (topics/missing.yml); 404 for no such topic."""
     topic = content.topics.get(topic_id)
     if topic is None:
-        raise web.HTTPNotFound(text="There is no topic with that name.")
+        raise refuse(request, web.HTTPNotFound, "no_topic")
     return topic.file.partition("/")[2]
 
 
@@ -77,7 +77,7 @@ def _sync_all(ctx: StaffContext) -> None:
 
 def _needs_admin(request: web.Request, relative: str) -> None:
     if relative in editing.SAFETY_FILES and not user(request).is_admin:
-        raise web.HTTPForbidden(text="Only admins can change the safety replies and the safety lexicon.")
+        raise refuse(request, web.HTTPForbidden, "safety_admins_only")
 
 
 # -- home and preview ----------------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ async def preview(request: web.Request) -> web.Response:
     ctx = context(request)
     content = _live(ctx)
     topic_id = request.match_info["topic"]
-    _file_of(content, topic_id)
+    _file_of(request, content, topic_id)
     return await _page(
         request, "content_preview.html", topic=content.topics[topic_id], steps=preview_steps(content, topic_id)
     )
@@ -171,7 +171,7 @@ async def _save(
         problems: list[str] = []
         outcome = None
         if base != sha256_text(body):
-            problems.append("The file has changed since you opened this page (someone else saved it). Nothing was saved: reload and make the change again.")
+            problems.append(ctx.page_words()["errors"]["file_changed"])
         else:
             try:
                 new_body, detail = change(body)
@@ -213,11 +213,11 @@ async def step_form(request: web.Request) -> web.Response:
     ctx = context(request)
     content = _live(ctx)
     topic_id, step_id = request.match_info["topic"], request.match_info["step"]
-    relative = _file_of(content, topic_id)
+    relative = _file_of(request, content, topic_id)
     topic = content.topics[topic_id]
     index = topic.step_index(step_id)
     if index is None:
-        raise web.HTTPNotFound(text="There is no step with that name in this topic.")
+        raise refuse(request, web.HTTPNotFound, "no_step")
     step = topic.steps[index]
     body = await db(_read, ctx, relative)
     if request.method == "GET":
@@ -253,7 +253,7 @@ async def service_form(request: web.Request) -> web.Response:
     content = _live(ctx)
     service = content.services.get(request.match_info["service"])
     if service is None or service.file != f"{_root(ctx).name}/{SERVICES_FILE}":
-        raise web.HTTPNotFound(text="There is no service with that name in services.yml.")
+        raise refuse(request, web.HTTPNotFound, "no_service")
     body = await db(_read, ctx, SERVICES_FILE)
     current = {
         "name": service.name,
@@ -307,7 +307,7 @@ async def safety_message_save(request: web.Request) -> web.Response:
     message_id = request.match_info["message"]
     entry = content.messages.get(message_id)
     if entry is None or not entry.domain_response:
-        raise web.HTTPNotFound(text="There is no safety reply with that name.")
+        raise refuse(request, web.HTTPNotFound, "no_safety_reply")
     form = await read_form(request)
     lexicon = await db(_read, ctx, editing.LEXICON_FILE)
     values = {
@@ -338,7 +338,7 @@ async def lexicon_save(request: web.Request) -> web.Response:
     if len(text) > editing.MAX_FILE_CHARS or editing.has_hidden_characters(text):
         return await _page(
             request, "content_safety.html", http_status=422, refused=[], warnings=[], base_messages=base_messages,
-            base_lexicon=form_text(form, "base"), problems=["The lexicon is too long, or has invisible characters in it."], **values,
+            base_lexicon=form_text(form, "base"), problems=[ctx.page_words()["errors"]["lexicon_refused"]], **values,
         )
     body = text if text.endswith("\n") else text + "\n"
     return await _save(
@@ -381,11 +381,11 @@ async def restore(request: web.Request) -> web.Response:
     try:
         version_id = int(form_text(form, "version"))
     except ValueError:
-        raise web.HTTPBadRequest(text="Choose a version to restore.") from None
+        raise refuse(request, web.HTTPBadRequest, "choose_version") from None
     versions = _versions(ctx)
     version = await db(versions.get, version_id)
     if version is None:
-        raise web.HTTPNotFound(text="There is no such version.")
+        raise refuse(request, web.HTTPNotFound, "no_version")
     _needs_admin(request, version.file)
     session = await get_session(request)
     back = web.HTTPSeeOther(str(request.app.router["content_history"].url_for().with_query(file=version.file)))

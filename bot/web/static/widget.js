@@ -625,8 +625,9 @@
     return { date: now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()), time: pad(now.getHours()) + ":" + pad(now.getMinutes()) };
   }
 
-  const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+  // The names of the days and months are words of content/web.yml `widget_notes:` (day_sunday, month_january ...).
+  const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+  const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 
   function parsedDate(text) {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
@@ -645,8 +646,10 @@
 
   function entryHeading(values) {
     const d = parsedDate(values.date);
-    const day = d ? DAYS[d.getDay()] + " " + d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear() : (values.date || nt("no_date"));
-    return values.time ? day + ", " + values.time : day;
+    const day = d
+      ? nt("entry_date", { weekday: nt("day_" + DAYS[d.getDay()]), day: d.getDate(), month: nt("month_" + MONTHS[d.getMonth()]), year: d.getFullYear() })
+      : (values.date || nt("no_date"));
+    return values.time ? nt("entry_date_time", { date: day, time: values.time }) : day;
   }
 
   // Time order, as on the documents: dated entries by date and time, then undated ones as written.

@@ -23,6 +23,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.config import Settings
+from bot.content.models import fill
 from bot.content.store import ContentStore, ContentUnavailable
 from bot.web.widget.cors import setup_cors
 from bot.web.widget.helpnow import help_now
@@ -69,7 +70,16 @@ def setup_widget(app: web.Application, settings: Settings, store: ContentStore |
         )
 
     async def demo_page(request: web.Request) -> web.Response:
+        try:
+            live = content.get()
+        except ContentUnavailable:  # no words yet: the widget still opens, with its own words and 999
+            demo, about = {}, ""
+        else:
+            demo = live.web["demo"]
+            about = fill(demo["about"], launch=live.web["widget"]["launch"])
         page = TEMPLATES.get_template("demo.html").render(
+            w=demo,
+            about=about,
             help_now=help_now(content).text,
             origin=f"{request.scheme}://{request.host}",
             exit_url=DEFAULT_EXIT_URL,
