@@ -18,10 +18,12 @@ FINGERPRINT_PATH = MODEL_DIR / "current.fingerprint"
 
 
 def training_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
-    """Every file Rasa trains from: the training data, each domain file (Rasa merges them all) and the pipeline."""
+    """Every file Rasa trains from: the training data, each domain file (Rasa merges them all), the pipeline,
+    and the code of our own NLU components, whose trained state is in the model (bot/nlu/)."""
     data = sorted(p for p in (root / "data").rglob("*") if p.is_file())
     domain = sorted(p for p in (root / DOMAIN_DIR.name).rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml"))
-    return data + domain + [root / "config.yml"]
+    components = sorted((root / "bot" / "nlu").glob("*.py"))
+    return data + domain + [root / "config.yml"] + components
 
 
 def fingerprint(root: Path = PROJECT_ROOT) -> str:

@@ -140,6 +140,21 @@ def test_a_change_to_any_domain_file_means_a_new_model(tmp_path: Path) -> None:
     assert fingerprint(root) == after
 
 
+def test_a_change_to_our_nlu_components_code_means_a_new_model(tmp_path: Path) -> None:
+    """Their trained state (the nearest examples, say) is in the model: changed code must not read an old one."""
+    from bot.training import fingerprint
+
+    root = tmp_path / "project"
+    for folder in ("data", "domain"):
+        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    shutil.copy(PROJECT_ROOT / "config.yml", root / "config.yml")
+    shutil.copytree(PROJECT_ROOT / "bot" / "nlu", root / "bot" / "nlu")
+    before = fingerprint(root)
+    component = root / "bot" / "nlu" / "neighbour_classifier.py"
+    component.write_text(component.read_text() + "\n# changed\n")
+    assert fingerprint(root) != before
+
+
 
 def test_odd_text_in_a_reply_reaches_rasa_exactly(domain_copy: Path, tmp_path: Path) -> None:
     content_dir = Path(shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content"))

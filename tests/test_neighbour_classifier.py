@@ -120,3 +120,12 @@ def test_neighbours_share_out_by_similarity_and_label() -> None:
     shares = neighbour_probabilities(similarities, labels, np.array(["a", "b", "c"]), temperature=0.1)
     assert shares.sum() == pytest.approx(1.0) and shares[0, 2] == 0.0
     assert shares[0, 0] > shares[0, 1] > 0  # the two equal neighbours tie; the far "a" adds a little
+
+
+def test_the_nearest_are_found_by_cosine_similarity_nearest_first() -> None:
+    from bot.nlu.neighbour_classifier import nearest, unit_rows
+
+    embeddings = unit_rows(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]]))
+    similarities, rows = nearest(embeddings, np.array([[10.0, 1.0]]), 3)  # the query's length does not matter
+    assert rows.tolist() == [[0, 2, 1]]
+    assert similarities[0, 0] == pytest.approx(10 / np.sqrt(101)) and similarities[0, 0] > similarities[0, 1] > similarities[0, 2]

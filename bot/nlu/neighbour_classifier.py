@@ -8,7 +8,9 @@ similarities by intent. In 5-fold cross-validation on the training data (docs/re
 was right more often than the regression alone in every fold (78.3% to 80.0% on average).
 
 The neighbours are the training examples' dense sentence features (bot.nlu.sentence_encoder), kept in the
-model with the regression; a pipeline without dense features gets the regression alone.
+model with the regression; a pipeline without dense features gets the regression alone. They are found by
+one matrix product over the unit-length embeddings: scikit-learn's NearestNeighbors took 4 ms a message
+(its checks and chunking) against 0.7 ms, out of a parse budget of 25 ms.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
-from sklearn.neighbors import NearestNeighbors
 
 log = logging.getLogger(__name__)
 NEIGHBOURS_FILE = "neighbours.npz"
@@ -37,6 +38,20 @@ def sentence_embedding(message: Message) -> np.ndarray | None:
     """The message's dense sentence feature, as one row, or None where the pipeline gives none."""
     dense = message.get_dense_features(attribute=TEXT)[1]
     return None if dense is None else np.asarray(dense.features, dtype=np.float32).reshape(-1)
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
+
+
+def nearest(embeddings: np.ndarray, queries: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine similarities and row numbers of the `count` nearest unit-length `embeddings`, nearest first."""
+    similarities = unit_rows(queries) @ embeddings.T
+    rows = np.argpartition(-similarities, count - 1, axis=1)[:, :count]
+    chosen = np.take_along_axis(similarities, rows, axis=1)
+    order = np.argsort(-chosen, axis=1)
+    return np.take_along_axis(chosen, order, axis=1), np.take_along_axis(rows, order, axis=1)
 
 
 def neighbour_probabilities(
@@ -71,25 +86,22 @@ class NeighbourBlendClassifier(LogisticRegressionClassifier):
 
     def __init__(self, config: dict[str, Any], name: str, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
-        self.index: NearestNeighbors | None = None
-        self.embeddings: np.ndarray = np.zeros((0, 0), dtype=np.float32)
+        self.embeddings: np.ndarray | None = None  # unit length, one row per training example
         self.labels: np.ndarray = np.array([])
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         embeddings = [sentence_embedding(e) for e in examples]
         if examples and all(e is not None for e in embeddings):
-            self._fit_index(np.stack(embeddings), np.array([str(e.get(INTENT)) for e in examples]))
+            self._keep_examples(np.stack(embeddings), np.array([str(e.get(INTENT)) for e in examples]))
         return super().train(training_data)  # fits the regression and persists both
 
-    def _fit_index(self, embeddings: np.ndarray, labels: np.ndarray) -> None:
-        count = min(int(self.config["neighbours"]), len(labels))
-        self.index = NearestNeighbors(n_neighbors=count, metric="cosine", algorithm="brute").fit(embeddings)
-        self.embeddings, self.labels = embeddings, labels
+    def _keep_examples(self, embeddings: np.ndarray, labels: np.ndarray) -> None:
+        self.embeddings, self.labels = unit_rows(embeddings.astype(np.float32)), labels
 
     def persist(self) -> None:
         super().persist()
-        if self.index is None:
+        if self.embeddings is None:
             return
         with self._model_storage.write_to(self._resource) as model_dir:
             np.savez(model_dir / NEIGHBOURS_FILE, embeddings=self.embeddings, labels=self.labels)
@@ -109,7 +121,7 @@ class NeighbourBlendClassifier(LogisticRegressionClassifier):
                 path = model_dir / NEIGHBOURS_FILE
                 if path.exists():
                     with np.load(path, allow_pickle=False) as saved:
-                        component._fit_index(saved["embeddings"], saved["labels"])
+                        component._keep_examples(saved["embeddings"], saved["labels"])
         except ValueError:  # the resource was never written: an untrained component, as the regression's own load
             pass
         return component
@@ -120,9 +132,10 @@ class NeighbourBlendClassifier(LogisticRegressionClassifier):
         classes = self.clf.classes_
         probabilities = self.clf.predict_proba(self._create_X(messages))
         embeddings = [sentence_embedding(m) for m in messages]
-        if self.index is not None and all(e is not None for e in embeddings):
-            distances, rows = self.index.kneighbors(np.stack(embeddings))
-            near = neighbour_probabilities(1.0 - distances, self.labels[rows], classes, float(self.config["temperature"]))
+        if self.embeddings is not None and all(e is not None for e in embeddings):
+            count = min(int(self.config["neighbours"]), len(self.labels))
+            similarities, rows = nearest(self.embeddings, np.stack(embeddings), count)
+            near = neighbour_probabilities(similarities, self.labels[rows], classes, float(self.config["temperature"]))
             weight = float(self.config["weight"])
             probabilities = (1.0 - weight) * probabilities + weight * near
         for message, row in zip(messages, probabilities, strict=True):
