@@ -1,37 +1,65 @@
 """The blended intent classifier: the regression, pulled towards training examples that mean the same.
 
 Run on Rasa's own messages, features and local model storage (no server, no encoder): the sparse
-features stand for character n-grams, the dense ones for the sentence embedding.
+features stand for character n-grams, the dense ones for the sentence embedding. Rasa's NLU classes load
+TensorFlow (seconds): they are imported when the tests run, so test-fast can collect and leave out this module
+cheaply (marked `model`).
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
-import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
-from rasa.shared.exceptions import InvalidConfigException
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
-from rasa.shared.nlu.training_data.features import Features
-from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.neighbour_classifier import NeighbourBlendClassifier, neighbour_probabilities
+if TYPE_CHECKING:
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.neighbour_classifier import NeighbourBlendClassifier
+
+pytestmark = pytest.mark.model
+
+
+@functools.cache
+def rasa() -> SimpleNamespace:
+    """Rasa's NLU parts and the component, imported when a test first needs them (they load TensorFlow)."""
+    import scipy.sparse
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.exceptions import InvalidConfigException
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu import neighbour_classifier
+
+    return SimpleNamespace(
+        sparse=scipy.sparse, ExecutionContext=ExecutionContext, GraphSchema=GraphSchema, Storage=LocalModelStorage,
+        Resource=Resource, InvalidConfigException=InvalidConfigException, SENTENCE=FEATURE_TYPE_SENTENCE,
+        INTENT=INTENT, TEXT=TEXT, Features=Features, Message=Message, TrainingData=TrainingData,
+        blend=neighbour_classifier, Classifier=neighbour_classifier.NeighbourBlendClassifier,
+    )
+
 
 SPARSE = {"court": [1, 0, 0], "police": [0, 1, 0], "shared": [0, 0, 1]}
 DENSE = {"court": [0.01, 0.0], "police": [0.0, 0.01]}  # tiny to the regression, clear to cosine similarity
 
 
 def message(text: str, sparse: list[int], dense: list[float] | None, intent: str | None = None) -> Message:
-    data = {TEXT: text, **({INTENT: intent} if intent else {})}
-    features = [Features(scipy.sparse.coo_matrix([sparse]), FEATURE_TYPE_SENTENCE, TEXT, "CountVectorsFeaturizer")]
+    r = rasa()
+    data = {r.TEXT: text, **({r.INTENT: intent} if intent else {})}
+    features = [r.Features(r.sparse.coo_matrix([sparse]), r.SENTENCE, r.TEXT, "CountVectorsFeaturizer")]
     if dense is not None:
-        features.append(Features(np.array([dense], dtype=np.float32), FEATURE_TYPE_SENTENCE, TEXT, "SentenceEncoder"))
-    return Message(data=data, features=features)
+        features.append(r.Features(np.array([dense], dtype=np.float32), r.SENTENCE, r.TEXT, "SentenceEncoder"))
+    return r.Message(data=data, features=features)
 
 
 def training_data(with_dense: bool = True) -> TrainingData:
@@ -44,12 +72,12 @@ def training_data(with_dense: bool = True) -> TrainingData:
     for i in range(5):
         examples.append(message(f"shared court {i}", SPARSE["shared"], DENSE["court"] if with_dense else None, "court"))
     examples.append(message("shared police", SPARSE["shared"], DENSE["police"] if with_dense else None, "police"))
-    return TrainingData(examples)
+    return rasa().TrainingData(examples)
 
 
 def new_storage(folder: Path) -> LocalModelStorage:
     folder.mkdir(parents=True)
-    return LocalModelStorage.create(folder)
+    return rasa().Storage.create(folder)
 
 
 @pytest.fixture
@@ -58,17 +86,19 @@ def storage(tmp_path: Path) -> LocalModelStorage:
 
 
 def trained(storage: LocalModelStorage, data: TrainingData, **config) -> NeighbourBlendClassifier:
-    context = ExecutionContext(GraphSchema({}), "test-model")
-    config = {**NeighbourBlendClassifier.get_default_config(), **config}
-    component = NeighbourBlendClassifier.create(config, storage, Resource("classifier"), context)
+    r = rasa()
+    context = r.ExecutionContext(r.GraphSchema({}), "test-model")
+    config = {**r.Classifier.get_default_config(), **config}
+    component = r.Classifier.create(config, storage, r.Resource("classifier"), context)
     component.train(data)
     return component
 
 
 def loaded(storage: LocalModelStorage, **config) -> NeighbourBlendClassifier:
-    context = ExecutionContext(GraphSchema({}), "test-model")
-    config = {**NeighbourBlendClassifier.get_default_config(), **config}
-    return NeighbourBlendClassifier.load(config, storage, Resource("classifier"), context)
+    r = rasa()
+    context = r.ExecutionContext(r.GraphSchema({}), "test-model")
+    config = {**r.Classifier.get_default_config(), **config}
+    return r.Classifier.load(config, storage, r.Resource("classifier"), context)
 
 
 def ranking_of(component: NeighbourBlendClassifier, sparse: list[int], dense: list[float] | None) -> list[dict]:
@@ -110,22 +140,21 @@ def test_an_untrained_model_loads_and_leaves_messages_alone(storage: LocalModelS
     "bad", [{"neighbours": 0}, {"neighbours": "5"}, {"weight": 1.5}, {"weight": True}, {"temperature": 0}, {"temperature": None}]
 )
 def test_a_bad_setting_is_refused_with_its_name(bad: dict) -> None:
-    with pytest.raises(InvalidConfigException, match=next(iter(bad))):
-        NeighbourBlendClassifier.validate_config({**NeighbourBlendClassifier.get_default_config(), **bad})
+    classifier = rasa().Classifier
+    with pytest.raises(rasa().InvalidConfigException, match=next(iter(bad))):
+        classifier.validate_config({**classifier.get_default_config(), **bad})
 
 
 def test_neighbours_share_out_by_similarity_and_label() -> None:
     similarities = np.array([[0.9, 0.9, 0.5]])
     labels = np.array([["a", "b", "a"]])
-    shares = neighbour_probabilities(similarities, labels, np.array(["a", "b", "c"]), temperature=0.1)
+    shares = rasa().blend.neighbour_probabilities(similarities, labels, np.array(["a", "b", "c"]), temperature=0.1)
     assert shares.sum() == pytest.approx(1.0) and shares[0, 2] == 0.0
     assert shares[0, 0] > shares[0, 1] > 0  # the two equal neighbours tie; the far "a" adds a little
 
 
 def test_the_nearest_are_found_by_cosine_similarity_nearest_first() -> None:
-    from bot.nlu.neighbour_classifier import nearest, unit_rows
-
-    embeddings = unit_rows(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]]))
-    similarities, rows = nearest(embeddings, np.array([[10.0, 1.0]]), 3)  # the query's length does not matter
+    embeddings = rasa().blend.unit_rows(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]]))
+    similarities, rows = rasa().blend.nearest(embeddings, np.array([[10.0, 1.0]]), 3)  # the query's length does not matter
     assert rows.tolist() == [[0, 2, 1]]
     assert similarities[0, 0] == pytest.approx(10 / np.sqrt(101)) and similarities[0, 0] > similarities[0, 1] > similarities[0, 2]
