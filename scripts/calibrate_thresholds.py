@@ -32,8 +32,10 @@ from bot.safety.net import apply_safety_net  # noqa: E402
 
 def main() -> None:
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+    shipped_fallback = 0.0
     for component in config["pipeline"]:
         if component["name"] == "FallbackClassifier":
+            shipped_fallback = float(component["threshold"])
             component.update(threshold=0.0, ambiguity_threshold=0.0)
         if component["name"].endswith("SafetyNet"):
             component["check_threshold"] = 2.0  # never: the model's own ranking is what is measured
@@ -69,12 +71,13 @@ def main() -> None:
             if (not unsure and top[0] == expected) or (unsure and offers(expected, ranking)):
                 offered += 1
         print(f"  {threshold:.1f}: {first / len(ordinary):.1%} / {offered / len(ordinary):.1%} of {len(ordinary)}")
-    print("\nafter a confident topic, other topics offered at their weight floor (bot.conversation.other_likely_topics):")
+    print(f"\nafter a confident topic (fallback {shipped_fallback} as config.yml), the other topics offered "
+          "(bot.conversation.other_likely_topics):")
     confident_wrong = covered = confident_right = shown = 0
     for expected, ranking in ordinary:
         top, second = ranking[0], ranking[1] if len(ranking) > 1 else ("", 0.0)
         topic = content.topic_for_intent(top[0])
-        if top[1] < 0.5 or top[1] - second[1] < 0.1 or topic is None:
+        if top[1] < shipped_fallback or top[1] - second[1] < 0.1 or topic is None:
             continue
         entries = [{"name": name, "confidence": value} for name, value in ranking]
         others = {t.intent for t in other_likely_topics(content, topic, entries)}
