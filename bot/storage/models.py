@@ -25,9 +25,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
+from bot.storage.roles import STAFF_ROLES
+
 PRIORITIES = ("urgent", "standard")
 STATUSES = ("new", "in_progress", "contacted", "closed")
-STAFF_ROLES = ("staff", "editor", "admin")  # editor: the content workspace only, no referrals
 
 # Stable constraint names, so migrations (and SQLite batch mode) can refer to them.
 NAMING_CONVENTION = {

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.content.models import fill
 from bot.content.store import ContentUnavailable
-from bot.storage.models import STAFF_ROLES
+from bot.storage.roles import STAFF_ROLES
 from bot.storage.staff_repository import StaffAccount
 from bot.web.staff.context import USER, StaffContext, context, db
 
