@@ -76,6 +76,7 @@ async def page(request: web.Request, template: str, *, http_status: int = 200, *
         "priority_words": staff["priorities"],
         "w": staff["pages"],
         "l": staff["labels"],
+        "words": staff,  # every section, for the pages' own (check_page, history_page ...)
         "team_name": ctx.team_name(),
     }
     return aiohttp_jinja2.render_template(template, request, {**base, **values}, app_key=JINJA, status=http_status)
@@ -387,14 +388,18 @@ async def overview_page(request: web.Request) -> web.Response:
     ctx = context(request)
     stats = await db(ctx.repo().overview, weeks=12)
     titles = ctx.topic_titles()
+    try:
+        words = ctx.page_words()
+    except ContentUnavailable:
+        return await page(request, "overview.html")  # says that the wording does not load
     return await page(
         request,
         "overview.html",
         stats=stats,
         titles=titles,
-        weekly=charts.weekly_chart(stats),
-        share=charts.urgent_share_chart(stats),
-        topics=charts.topics_chart(stats.topics, titles),
+        weekly=charts.weekly_chart(stats, words),
+        share=charts.urgent_share_chart(stats, words),
+        topics=charts.topics_chart(stats.topics, titles, words),
     )
 
 
