@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, load_settings
 from bot.content.check import check_content
 from bot.content.editing import SERVICE_FIELDS
 from bot.content.loader import SERVICE_DETAIL_FIELDS, load_content
 from bot.content.words import STAFF_PAGE_WORDS
 from bot.handoff.form import REFERRAL_NEEDS
+from bot.web.app import create_app
 from tests.helpers import NO_NODE, SHIPPED_CONTENT_DIR, save
 from tests.helpers import edit_content as edit
 from tests.staff_support import PASSWORD, REF, Staff, make_staff, token_in
@@ -285,3 +286,16 @@ def test_the_copy_button_says_the_words_the_page_gave_it(outcome: str, said: str
         capture_output=True, text=True, check=True, timeout=60,
     )
     assert json.loads(run.stdout) == {"hidden": False, "said": said}  # as text (textContent), never markup
+
+
+async def test_why_the_referrals_cannot_be_opened_is_worded_from_staff_yml(
+    aiohttp_client, tmp_path: Path, copy: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    reword(copy, "errors", "cannot_open_referrals", "Referrals are locked away: {reason}")
+    monkeypatch.setenv("CONTENT_DIR", str(copy))
+    monkeypatch.setenv("DATA_ENCRYPTION_KEYS", "")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    client = await aiohttp_client(create_app(load_settings()))
+    response = await client.get("/staff/login")
+    text = await response.text()
+    assert response.status == 503 and "Referrals are locked away: " in text and "DATA_ENCRYPTION_KEYS is not set" in text
