@@ -7,8 +7,12 @@ import logging
 import signal
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.config import PROJECT_ROOT, SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from bot.accounts.staff import AccountError
 
 
 def content_check(args: argparse.Namespace) -> int:
@@ -298,7 +302,7 @@ def _new_password(args: argparse.Namespace) -> str | None:
     return first
 
 
-def _account_refusal(error) -> str:  # type: ignore[no-untyped-def]
+def _account_refusal(error: AccountError) -> str:
     """Why an account was refused, in the words of content/staff.yml `account_errors:`, as the staff pages say it.
     Without those words (a broken staff.yml), the refusal's name and values, and where to look."""
     from bot.accounts.staff import account_words

@@ -59,13 +59,17 @@ MAX_SHOWN_NAME = 64  # of a typed username shown again on the sign-in page (the 
 NO_WORDS = "The staff pages cannot be shown right now: the wording in content/ does not load. Run the content check."
 
 
+def _no_words() -> web.Response:
+    log.error("staff pages: no valid content, so no page can be worded")
+    return web.Response(status=503, text=NO_WORDS, content_type="text/plain")
+
+
 async def page(request: web.Request, template: str, *, http_status: int = 200, **values: Any) -> web.Response:
     ctx = context(request)
     try:
         staff = ctx.page_words()
     except ContentUnavailable:
-        log.error("staff pages: no valid content, so no page can be worded")
-        return web.Response(status=503, text=NO_WORDS, content_type="text/plain")
+        return _no_words()
     session = await get_session(request)
     base = {
         "user": request.get(USER),
@@ -389,9 +393,9 @@ async def overview_page(request: web.Request) -> web.Response:
     stats = await db(ctx.repo().overview, weeks=12)
     titles = ctx.topic_titles()
     try:
-        words = ctx.page_words()
+        words = ctx.page_words()  # the charts' words
     except ContentUnavailable:
-        return await page(request, "overview.html")  # says that the wording does not load
+        return _no_words()
     return await page(
         request,
         "overview.html",
