@@ -7,8 +7,12 @@ import logging
 import signal
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.config import PROJECT_ROOT, SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from bot.accounts.staff import AccountError
 
 
 def content_check(args: argparse.Namespace) -> int:
@@ -298,26 +302,41 @@ def _new_password(args: argparse.Namespace) -> str | None:
     """The new password from one line of stdin (--password-stdin) or typed twice at a hidden prompt."""
     import getpass
 
+    from bot.accounts.staff import MIN_PASSWORD_CHARS
+
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("New password (at least 12 characters): ")
+    first = getpass.getpass(f"New password (at least {MIN_PASSWORD_CHARS} characters): ")
     if getpass.getpass("The same password again: ") != first:
         print("The two passwords were different: nothing was changed.", file=sys.stderr)
         return None
     return first
 
 
+def _account_refusal(error: AccountError) -> str:
+    """Why an account was refused, in the words of content/staff.yml `account_errors:`, as the staff pages say it.
+    Without those words (a broken staff.yml), the refusal's name and values, and where to look."""
+    from bot.accounts.staff import account_words
+    from bot.content.store import ContentStore, ContentUnavailable
+    from bot.handoff.form import REFERRAL_NEEDS
+
+    try:
+        return account_words(ContentStore(get_settings().content_dir, REFERRAL_NEEDS).staff_words(), error)
+    except ContentUnavailable as problem:
+        values = "".join(f" {name}={value}" for name, value in error.values.items())
+        return f"Refused: {error.key}{values} (no words for it: {problem}; run `python -m bot content check`)"
+
+
 def staff_add(args: argparse.Namespace) -> int:
     from bot.accounts.staff import AccountError, Passwords, add_account
-    from bot.storage.staff_repository import AccountExists
 
     password = _new_password(args)
     if password is None:
         return 1
     try:
         account = add_account(_staff_accounts(), Passwords(), args.username, password, args.role, actor="cli")
-    except (AccountError, AccountExists) as exc:
-        print(str(exc), file=sys.stderr)
+    except AccountError as exc:
+        print(_account_refusal(exc), file=sys.stderr)
         return 1
     print(f"Staff account {account.username} added (role {account.role}). Sign in at /staff/.")
     return 0
@@ -356,7 +375,7 @@ def staff_reset_password(args: argparse.Namespace) -> int:
     try:
         reset_password(accounts, Passwords(), username, password, actor="cli")
     except AccountError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_account_refusal(exc), file=sys.stderr)
         return 1
     print(f"Password for {username} changed; its old sessions have ended.")
     return 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ from bot.content.store import ContentStore
 from bot.handoff.form import REFERRAL_NEEDS
 from bot.web.app import create_app
 from tests.helpers import NO_NODE, SHIPPED_CONTENT_DIR, run_widget, save
+from tests.helpers import edit_content as edit
 from tests.staff_support import PASSWORD, REF, Staff
 
 TODAY = date(2026, 11, 22)
@@ -32,16 +32,6 @@ SENDER = "0b6c9d3e5f7a4b1c9d2e3f4a5b6c7d8e"
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     return Path(shutil.copytree(SHIPPED_CONTENT_DIR, tmp_path / "content"))
-
-
-def edit(root: Path, file: str, change) -> None:  # noqa: ANN001 (a function of the file's data)
-    """Change a YAML file of the copy and make its modification time move on, as a save would."""
-    path = root / file
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000))
 
 
 def errors_for(root: Path) -> list[str]:

@@ -1,8 +1,11 @@
-"""`python -m bot staff ...`: adding, disabling, re-enabling accounts and resetting passwords, on SQLite and PostgreSQL."""
+"""`python -m bot staff ...`: adding, disabling, re-enabling accounts and resetting passwords, on SQLite and PostgreSQL;
+the refusals in the words of content/staff.yml."""
 
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -10,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot import cli
 from bot.storage.staff_repository import StaffAccounts
+from tests.helpers import SHIPPED_CONTENT_DIR, edit_content
 
 
 @pytest.fixture
@@ -90,3 +94,36 @@ def test_disable_enable_reset_password_and_list(db_env: str, engine: Engine, mon
     assert run(monkeypatch, "disable", "nobody") == 1
     assert run(monkeypatch, "reset-password", "nobody", "--password-stdin", stdin="a long enough password\n") == 1
     assert "There is no staff account called nobody" in capsys.readouterr().err
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """content/ copied, and the command line pointed at the copy."""
+    copy = shutil.copytree(SHIPPED_CONTENT_DIR, tmp_path / "content")
+    monkeypatch.setenv("CONTENT_DIR", str(copy))
+    return Path(copy)
+
+
+def test_the_refusals_are_worded_from_content_staff_yml(db_env: str, engine: Engine, content_copy, monkeypatch, capsys) -> None:
+    edit_content(content_copy, "staff.yml", lambda d: d["account_errors"].update(
+        password_too_short="Passwords need {min} characters or more.", account_exists="The name {name} is taken.",
+        password_has_username="Leave your name out of the password.",
+    ))
+    assert run(monkeypatch, "add", "bob", "--password-stdin", stdin="short\n") == 1
+    assert capsys.readouterr().err.strip() == "Passwords need 12 characters or more."
+    assert run(monkeypatch, "add", "bob", "--password-stdin", stdin="a long enough password\n") == 0
+    assert run(monkeypatch, "add", "Bob", "--password-stdin", stdin="another long password\n") == 1
+    assert "The name bob is taken." in capsys.readouterr().err
+    assert run(monkeypatch, "reset-password", "bob", "--password-stdin", stdin="bob's long password\n") == 1
+    assert capsys.readouterr().err.strip() == "Leave your name out of the password."
+    assert PasswordHasher().verify(StaffAccounts(engine).get("bob").password_hash, "a long enough password")
+
+
+def test_with_staff_yml_broken_a_refusal_still_says_which_and_where_to_look(
+    db_env: str, engine: Engine, content_copy, monkeypatch, capsys
+) -> None:
+    edit_content(content_copy, "staff.yml", lambda d: d["account_errors"].update(password_too_long="Too long."))  # {max} dropped
+    assert run(monkeypatch, "add", "bob", "--password-stdin", stdin="x" * 300 + "\n") == 1
+    said = capsys.readouterr().err
+    assert "password_too_long max=256" in said and "Too long." not in said and "content check" in said
+    assert StaffAccounts(engine).all() == []

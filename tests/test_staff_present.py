@@ -71,11 +71,11 @@ def test_charts_scale_to_the_busiest_week_and_the_most_viewed_topic() -> None:
         topics=[("signs", 4), ("court", 2)],
         no_topics=0,
     )
-    chart = weekly_chart(overview)
+    chart = weekly_chart(overview, CONTENT.staff)
     standard, urgent = chart.rects
     assert standard.css == "bar-standard" and urgent.css == "bar-urgent"
     assert urgent.y + urgent.height == pytest.approx(standard.y)  # stacked
     assert standard.height + urgent.height == pytest.approx((chart.height - 12 - 36) * 7 / 10)  # axis goes to 10
-    bars = topics_chart(overview.topics, {"signs": "Signs to look out for"}).rects
+    bars = topics_chart(overview.topics, {"signs": "Signs to look out for"}, CONTENT.staff).rects
     assert bars[0].width == pytest.approx(2 * bars[1].width)
     assert bars[0].title == "Signs to look out for: 4"

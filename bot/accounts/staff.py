@@ -7,15 +7,27 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bot.storage.staff_repository import StaffAccount, StaffAccounts
+from bot.content.models import Labels, fill
+from bot.content.words import WordedError
+from bot.storage.staff_repository import AccountExists, StaffAccount, StaffAccounts
 
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 256
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
 
 
-class AccountError(ValueError):
-    """A username or password that cannot be used; the message says why, in plain words."""
+ACCOUNT_ERRORS = "account_errors"  # the section of content/staff.yml that words each AccountError
+
+
+class AccountError(WordedError):
+    """A username or password that cannot be used: `key` names the words in content/staff.yml
+    `account_errors:` that say why, `values` fill them. The web page and the command line word it
+    (`account_words`)."""
+
+
+def account_words(words: Labels, error: AccountError) -> str:
+    """Why an account was refused, in the words of content/staff.yml (ContentStore.staff_words)."""
+    return fill(words[ACCOUNT_ERRORS][error.key], **error.values)
 
 
 def normalise_username(text: str) -> str | None:
@@ -26,11 +38,11 @@ def normalise_username(text: str) -> str | None:
 
 def check_new_password(password: str, username: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_CHARS} characters long.")
+        raise AccountError("password_too_short", min=MIN_PASSWORD_CHARS)
     if len(password) > MAX_PASSWORD_CHARS:
-        raise AccountError(f"The password can be at most {MAX_PASSWORD_CHARS} characters long.")
+        raise AccountError("password_too_long", max=MAX_PASSWORD_CHARS)
     if username in password.lower():
-        raise AccountError("The password must not contain the username.")
+        raise AccountError("password_has_username")
 
 
 # One dummy hash per process for each set of argon2 settings: it only has to cost what a real check costs,
@@ -77,14 +89,15 @@ class Passwords:
 def add_account(
     accounts: StaffAccounts, passwords: Passwords, username: str, password: str, role: str, *, actor: str
 ) -> StaffAccount:
-    """Check the name and password, then create the account (AccountError or AccountExists otherwise)."""
+    """Check the name and password, then create the account (AccountError otherwise, a taken name included)."""
     name = normalise_username(username)
     if name is None:
-        raise AccountError(
-            "A username is 2-32 characters: letters, digits, '.', '_' or '-', starting with a letter or digit."
-        )
+        raise AccountError("bad_username")
     check_new_password(password, name)
-    return accounts.add(name, passwords.hash(password), role, actor=actor)
+    try:
+        return accounts.add(name, passwords.hash(password), role, actor=actor)
+    except AccountExists:
+        raise AccountError("account_exists", name=name) from None
 
 
 def reset_password(accounts: StaffAccounts, passwords: Passwords, username: str, password: str, *, actor: str) -> bool:

@@ -27,10 +27,11 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.content.check import check_content, structural_findings
-from bot.content.loader import SERVICE_DETAIL_FIELDS, load_content
-from bot.content.models import Content, Finding, ReferralNeeds
+from bot.content.loader import load_content
+from bot.content.models import Content, Finding, Labels, ReferralNeeds, fill
 from bot.content.reading import has_hidden_characters
 from bot.content.render import references_in
+from bot.content.words import SERVICE_FIELDS, WordedError
 from bot.safety.detector import LexiconError, load_lexicon
 from bot.safety.intents import SAFETY_INTENTS
 
@@ -38,12 +39,24 @@ MESSAGES_FILE = "messages.yml"
 LEXICON_FILE = "safety/lexicon.yml"
 # Safety replies (messages.yml) and the lexicon: only admins change these, and every change is audited.
 SAFETY_FILES = frozenset({MESSAGES_FILE, LEXICON_FILE})
-SERVICE_FIELDS = ("name", *(f for f in SERVICE_DETAIL_FIELDS if f != "about"), "about", "verified", "needs_confirming")
 MAX_FILE_CHARS = 400_000
 
 
-class EditError(ValueError):
-    """The edit cannot be made at all (no such step, a field that is not text); the message says why."""
+EDIT_ERRORS = "edit_errors"  # the sections of content/staff.yml that word an EditError and the boxes it names
+EDIT_BOXES = "edit_boxes"
+
+
+class EditError(WordedError):
+    """The edit cannot be made at all (no such step, a box too long): `key` names the words in content/staff.yml
+    `edit_errors:` that say why; a `box` value is the key of the box's name in `edit_boxes:` (`edit_words`)."""
+
+
+def edit_words(words: Labels, error: EditError) -> str:
+    """Why an edit cannot be made, in the words of content/staff.yml (ContentStore.staff_words)."""
+    values = dict(error.values)
+    if "box" in values:
+        values["box"] = words[EDIT_BOXES][str(values["box"])]
+    return fill(words[EDIT_ERRORS][error.key], **values)
 
 
 @dataclass(frozen=True)
@@ -69,13 +82,13 @@ def _yaml() -> YAML:
 def content_file(root: Path, relative: str) -> Path:
     """The path of a content file named relative to the folder; EditError for anything outside it."""
     if not relative or "\\" in relative or "\0" in relative or relative.startswith("/") or not relative.endswith(".yml"):
-        raise EditError("That is not a content file.")
+        raise EditError("not_a_file")
     parts = relative.split("/")
     if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
-        raise EditError("That is not a content file.")
+        raise EditError("not_a_file")
     path = (root / relative).resolve()
     if root.resolve() not in path.parents or not path.is_file():
-        raise EditError("There is no such content file.")
+        raise EditError("no_such_file")
     return path
 
 
@@ -87,7 +100,7 @@ def _load(text: str) -> Any:
     try:
         return _yaml().load(text)
     except YAMLError as exc:
-        raise EditError(f"The file cannot be read as YAML: {exc}") from None
+        raise EditError("not_yaml", detail=exc) from None
 
 
 def _dump(data: Any) -> str:
@@ -96,14 +109,15 @@ def _dump(data: Any) -> str:
     return out.getvalue()
 
 
-def clean_text(text: str, *, max_chars: int, what: str) -> str:
-    """An editor's text: line endings made plain, trailing spaces off; refused when hidden characters are in it."""
+def clean_text(text: str, *, max_chars: int, box: str) -> str:
+    """An editor's text: line endings made plain, trailing spaces off; refused when hidden characters are in it.
+    `box` is the key of the box's name (content/staff.yml `edit_boxes:`), for the refusal."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
     if len(text) > max_chars:
-        raise EditError(f"The {what} is {len(text)} characters long; at most {max_chars} fit in one box.")
+        raise EditError("too_long", box=box, count=len(text), max=max_chars)
     if has_hidden_characters(text):
-        raise EditError(f"The {what} has invisible characters in it (copied from another program?). Type it again.")
+        raise EditError("invisible", box=box)
     return text
 
 
@@ -117,7 +131,7 @@ def set_step(body: str, step_id: str, *, text: str, more: str) -> tuple[str, str
     steps = data.get("steps") if isinstance(data, dict) else None
     step = next((s for s in steps or [] if isinstance(s, dict) and str(s.get("id")) == step_id), None)
     if step is None:
-        raise EditError(f'There is no step "{step_id}" in this topic.')
+        raise EditError("no_step", step=step_id)
     changed = []
     if (str(step.get("text") or "")).strip() != text:
         step["text"] = _block(text)
@@ -137,7 +151,7 @@ def set_service(body: str, service_id: str, values: Mapping[str, str]) -> tuple[
     entries = data.get("services") if isinstance(data, dict) else None
     entry = next((e for e in entries or [] if isinstance(e, dict) and str(e.get("id")) == service_id), None)
     if entry is None:
-        raise EditError(f'There is no service "{service_id}" in services.yml.')
+        raise EditError("no_service", service=service_id)
     changed = []
     for name in SERVICE_FIELDS:
         if name not in values:
@@ -154,7 +168,7 @@ def set_service(body: str, service_id: str, values: Mapping[str, str]) -> tuple[
             try:
                 entry[name] = date.fromisoformat(new)
             except ValueError:
-                raise EditError("The verified date must be written as YYYY-MM-DD, for example 2026-12-01.") from None
+                raise EditError("verified_date") from None
         else:
             entry[name] = _block(new)
     return _dump(data), f'service "{service_id}": ' + (", ".join(changed) or "no change")
@@ -166,7 +180,7 @@ def set_message(body: str, message_id: str, text: str) -> tuple[str, str]:
     messages = data.get("messages") if isinstance(data, dict) else None
     entry = messages.get(message_id) if isinstance(messages, dict) else None
     if not isinstance(entry, dict):
-        raise EditError(f'There is no message "{message_id}" in messages.yml.')
+        raise EditError("no_message", message=message_id)
     entry["text"] = _block(text)
     return _dump(data), f'message "{message_id}": text'
 

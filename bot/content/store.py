@@ -8,10 +8,12 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from bot.content.check import structural_findings
-from bot.content.loader import load_content
-from bot.content.models import Content, Finding, ReferralNeeds
+from bot.content.check import STAFF_FILE as STAFF_PATH
+from bot.content.check import label_findings, structural_findings
+from bot.content.loader import STAFF_FILE, load_content, load_words
+from bot.content.models import Content, Finding, Labels, ReferralNeeds
 from bot.content.style import STYLE_FILE
+from bot.content.words import STAFF_PAGE_WORDS
 from bot.live import LastGood, Rejected
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,27 @@ class ContentStore:
             return self._live.get()
         except Rejected as exc:
             raise ContentUnavailable(f"no valid content in {self.root}: {exc.problems[:3]}") from None
+
+    def staff_words(self) -> Labels:
+        """content/staff.yml's sections for the staff pages and the staff command line (headings, statuses,
+        one-off notes, refusals).
+
+        From the live content; where no valid content has loaded at all (a topic broken before the service
+        started, say), from staff.yml read on its own, so that editors can still sign in and read on the
+        check page what is wrong. ContentUnavailable when staff.yml itself lacks them.
+        """
+        try:
+            return self.get().staff
+        except ContentUnavailable:
+            pass
+        if not (self.root / STAFF_FILE).is_file():
+            raise ContentUnavailable("content/staff.yml is missing")
+        labels, findings = load_words(self.root / STAFF_FILE, self.root)
+        statuses = {name: self.needs.staff[name] for name in ("statuses", "priorities") if self.needs and name in self.needs.staff}
+        problems = [f for f in findings + label_findings(STAFF_PATH, "", labels, {**STAFF_PAGE_WORDS, **statuses}) if f.is_error]
+        if problems:
+            raise ContentUnavailable(f"content/staff.yml cannot word the staff pages: {problems[:3]}")
+        return labels
 
     def _load(self) -> Content:
         key, fingerprint = (str(self.root), id(self.needs)), _fingerprint(self.root)

@@ -20,6 +20,8 @@ MONTHS = (
     "december",
 )
 WEB_FILE = "web.yml"  # inside the content folder
+# The fields of a service the workspace edits (bot.content.editing.SERVICE_FIELDS; a test keeps them the same).
+SERVICE_FIELDS = ("name", "phone", "text", "email", "website", "hours", "about", "verified", "needs_confirming")
 
 
 def _plain(*keys: str) -> LabelKeys:
@@ -132,7 +134,7 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
     "labels": {
         **_plain(
             "username", "role", "state", "last_sign_in", "change", "active", "disabled", "never", "change_role",
-            "disable", "enable", "new_password", "set_password", "password_rule", "add_the_account", "reference",
+            "disable", "enable", "new_password", "set_password", "add_the_account", "reference",
             "show", "clear", "not_a_reference", "when", "who", "what", "detail", "pages_label", "newer", "older",
             "password", "where", "reading_ease", "characters", "topic", "steps", "file", "history", "period",
             "opened", "step_views", "more_taps", "not_understood", "handoffs", "check_and_save",
@@ -153,6 +155,7 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
         **{f"{unit}{end}_ago": frozenset({"count"}) for unit in ("minute", "hour", "day") for end in ("", "s")},
         "accounts_one": frozenset({"count"}),
         "accounts_many": frozenset({"count"}),
+        "password_rule": frozenset({"min"}),  # bot.accounts.staff.MIN_PASSWORD_CHARS
         "entries_one": frozenset({"count"}),
         "entries_many": frozenset({"count"}),
         "page_of": frozenset({"number", "pages"}),
@@ -205,6 +208,7 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
         "no_referral": frozenset({"reference"}),
         "summary_unreadable": frozenset({"reference"}),
         "export_too_many": frozenset({"max"}),
+        "cannot_open_referrals": frozenset({"reason"}),  # a setting's problem, at start-up (bot.web.staff)
     },
     # Each error page's heading (NAME_title) and usual words (bot.web.staff.views.ERROR_PAGES).
     "error_pages": _plain(
@@ -217,6 +221,73 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
             for end in ("", "_title")
         )
     ),
+    # Why an account was refused (bot.accounts.staff.AccountError): on the accounts page and from the command line.
+    "account_errors": {
+        **_plain("bad_username", "password_has_username"),
+        "password_too_short": frozenset({"min"}),
+        "password_too_long": frozenset({"max"}),
+        "account_exists": frozenset({"name"}),
+    },
+    # Why the workspace cannot make an edit (bot.content.editing.EditError), and the boxes they name (`box`: the
+    # step form's, the safety reply's, and each field of a service, bot.content.editing.SERVICE_FIELDS).
+    "edit_errors": {
+        **_plain("not_a_file", "no_such_file", "verified_date"),
+        "not_yaml": frozenset({"detail"}),
+        "too_long": frozenset({"box", "count", "max"}),
+        "invisible": frozenset({"box"}),
+        "empty": frozenset({"box"}),
+        "no_step": frozenset({"step"}),
+        "no_service": frozenset({"service"}),
+        "no_message": frozenset({"message"}),
+    },
+    "edit_boxes": _plain("step_text", "step_more", "safety_reply", *SERVICE_FIELDS),
+    # Each page's explanations (bot/web/staff/templates/), a section a page.
+    "accounts_page": _plain("intro"),
+    "audit_page": _plain("intro"),
+    "login_page": {**_plain("recorded"), "for_team": frozenset({"team"})},
+    "referral_page": {
+        **_plain("nobody", "copied", "not_copied"),  # copied, not_copied: the copy button's result (static/copy.js)
+        "received": frozenset({"when", "ago"}),
+        "assigned": frozenset({"who"}),
+        "parent_notes_added": frozenset({"added"}),
+    },
+    # The overview's charts (bot/web/staff/charts.py): each bar's tooltip, the axis and the dates under the bars.
+    "charts": {
+        "week_standard": frozenset({"day", "count"}),
+        "week_urgent": frozenset({"day", "count"}),
+        "week_share": frozenset({"day", "percent", "urgent", "total"}),
+        "topic": frozenset({"topic", "count"}),
+        "percent": frozenset({"value"}),
+        "week_day": frozenset({"day", "month"}),
+        "week_date": frozenset({"day", "month", "year"}),
+    },
+    "content_page": {
+        **_plain("intro", "source", "services_history", "safety_link"),
+        "services_intro": frozenset({"history"}),
+        "safety_line": frozenset({"link"}),
+    },
+    "preview_page": {**_plain("intro", "phone", "desktop", "after_more"), "history": frozenset({"file"})},
+    "step_page": {"where": frozenset({"topic", "step", "file"}), "hint": frozenset({"example"})},
+    "service_page": {**_plain(*SERVICE_FIELDS, "verified_hint"), "where": frozenset({"service", "id", "file"})},
+    "safety_page": {
+        **_plain("admins_only", "keep_numbers", "reaches_parents", "lexicon", "messages_history", "lexicon_history"),
+        "model_copy": frozenset({"sync", "train"}),
+    },
+    "history_page": _plain("intro", "in_use", "changes_label", "no_change", "first_version"),
+    "check_page": {
+        **_plain("no_broken", "none_due", "too_short", "nothing_found"),
+        "to_fix_one": frozenset({"errors", "warnings"}),
+        "to_fix_many": frozenset({"errors", "warnings"}),
+        "same_check": frozenset({"command"}),
+        "reading_help": frozenset({"min"}),
+    },
+    "insight_page": {
+        **_plain("counted", "not_counting"),
+        "period": frozenset({"first", "last"}),
+        "small_counts": frozenset({"min"}),
+    },
+    # Above an edit form that was not saved (templates/_problems.html).
+    "save_refused": _plain("not_saved", "unchanged", "check_found", "warnings"),
 }
 
 

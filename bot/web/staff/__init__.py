@@ -26,7 +26,7 @@ from bot.storage.staff_repository import StaffRepository
 from bot.web.bodies import IN_SUB_APP, body_deadline
 from bot.web.staff.config import StaffConfig, staff_config
 from bot.web.staff.context import STAFF, StaffContext
-from bot.web.staff.present import ago, when
+from bot.web.staff.present import ago, fill_markup, on_day, when
 from bot.web.staff.security import StaffCookieStorage, guard, large_forms, staff_headers
 from bot.web.staff.views import JINJA, add_routes, error_pages
 
@@ -63,7 +63,7 @@ def _open_storage(ctx: StaffContext) -> None:
     try:
         store = ReferralStore.from_env()
     except SettingsError as exc:
-        ctx.problem = f"The staff pages cannot open the referrals: {exc}"
+        ctx.problem = str(exc)  # which setting is wrong; worded by StaffContext.repo
         log.error("staff pages unavailable: %s", exc)
         return
     ctx.repository = StaffRepository(store, clock=ctx.now)
@@ -98,7 +98,7 @@ def build_staff_app(ctx: StaffContext) -> web.Application:
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,  # every value from a referral is escaped; there is no |safe anywhere
         undefined=jinja2.StrictUndefined,
-        filters={"when": when, "ago": ago, "fill": fill},
+        filters={"when": when, "ago": ago, "fill": fill, "fill_markup": fill_markup, "on_day": on_day},
         bytecode_cache=COMPILED_TEMPLATES,
     )
     app.cleanup_ctx.append(_storage_ctx(ctx))

@@ -9,10 +9,18 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp_session import get_session
 
-from bot.accounts.staff import AccountError, add_account, normalise_username, reset_password
+from bot.accounts.staff import (
+    MAX_PASSWORD_CHARS,
+    MIN_PASSWORD_CHARS,
+    AccountError,
+    account_words,
+    add_account,
+    normalise_username,
+    reset_password,
+)
+from bot.content.store import ContentUnavailable
 from bot.storage.models import STAFF_ROLES
-from bot.storage.staff_repository import AccountExists
-from bot.web.staff.context import context, db, user
+from bot.web.staff.context import StaffContext, context, db, user
 from bot.web.staff.security import ADMIN_ONLY, allow, form_text, read_form, refuse, say
 
 
@@ -21,7 +29,18 @@ async def accounts_page(request: web.Request) -> web.Response:
 
     accounts = await db(context(request).repo().accounts.all)
     words = context(request).page_section("roles")
-    return await page(request, "accounts.html", accounts=accounts, roles=STAFF_ROLES, role_words=words)
+    return await page(
+        request, "accounts.html", accounts=accounts, roles=STAFF_ROLES, role_words=words,
+        min_password=MIN_PASSWORD_CHARS, max_password=MAX_PASSWORD_CHARS,
+    )
+
+
+def _why(ctx: StaffContext, error: AccountError) -> str:
+    """The refusal's words (content/staff.yml `account_errors:`); without any, `say` shows nothing anyway."""
+    try:
+        return account_words(ctx.page_words(), error)
+    except ContentUnavailable:
+        return error.key
 
 
 def _back(request: web.Request) -> web.HTTPSeeOther:
@@ -52,8 +71,8 @@ async def add(request: web.Request) -> web.Response:
             role,
             actor=me.username,
         )
-    except (AccountError, AccountExists) as exc:
-        say(session, ctx, "account_not_added", "error", reason=exc)
+    except AccountError as exc:
+        say(session, ctx, "account_not_added", "error", reason=_why(ctx, exc))
         raise _back(request) from None
     say(session, ctx, "account_added", name=account.username, role=account.role)
     raise _back(request)
@@ -97,7 +116,7 @@ async def set_password(request: web.Request) -> web.Response:
     try:
         found = await db(reset_password, ctx.repo().accounts, ctx.passwords, name, password, actor=me.username)
     except AccountError as exc:
-        say(session, context(request), "password_not_changed", "error", reason=exc)
+        say(session, ctx, "password_not_changed", "error", reason=_why(ctx, exc))
         raise _back(request) from None
     if not found:
         raise refuse(request, web.HTTPNotFound, "no_account")

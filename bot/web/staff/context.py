@@ -13,14 +13,9 @@ from aiohttp import web
 
 from bot.accounts.staff import Passwords
 from bot.config import Settings
-from bot.content.check import STAFF_FILE as STAFF_PATH
-from bot.content.check import label_findings
-from bot.content.loader import STAFF_FILE, load_words
 from bot.content.models import Labels, fill
 from bot.content.organisation import TEAM_ID
 from bot.content.store import ContentStore, ContentUnavailable
-from bot.content.words import STAFF_PAGE_WORDS
-from bot.handoff.form import REFERRAL_NEEDS
 from bot.storage.models import utc_now
 from bot.storage.staff_repository import StaffAccount, StaffRepository
 from bot.web.staff.config import StaffConfig
@@ -36,7 +31,7 @@ class StaffContext:
     content: ContentStore
     clock: Callable[[], datetime] = utc_now  # replaceable in tests
     repository: StaffRepository | None = None  # made on start-up
-    problem: str | None = None  # why the pages cannot work (shown to staff, logged)
+    problem: str | None = None  # why the referrals cannot be opened (a setting's problem: shown to staff, logged)
 
     def now(self) -> datetime:
         return self.clock()
@@ -44,30 +39,13 @@ class StaffContext:
     def repo(self) -> StaffRepository:
         if self.repository is None:
             if self.problem:
-                raise web.HTTPServiceUnavailable(text=self.problem)
+                raise self.refusal(web.HTTPServiceUnavailable, "cannot_open_referrals", reason=self.problem)
             raise self.refusal(web.HTTPServiceUnavailable, "starting")
         return self.repository
 
     def page_words(self) -> Labels:
-        """content/staff.yml's sections for the pages (headings, statuses, one-off notes).
-
-        From the live content; where no valid content has loaded at all (a topic broken before the service
-        started, say), from staff.yml read on its own, so that editors can still sign in and read on the
-        check page what is wrong. ContentUnavailable when staff.yml itself lacks them.
-        """
-        try:
-            return self.content.get().staff
-        except ContentUnavailable:
-            pass
-        root = self.content.root
-        if not (root / STAFF_FILE).is_file():
-            raise ContentUnavailable("content/staff.yml is missing")
-        labels, findings = load_words(root / STAFF_FILE, root)
-        needed = {**STAFF_PAGE_WORDS, **{name: REFERRAL_NEEDS.staff[name] for name in ("statuses", "priorities")}}
-        problems = [f for f in findings + label_findings(STAFF_PATH, "", labels, needed) if f.is_error]
-        if problems:
-            raise ContentUnavailable(f"content/staff.yml cannot word the staff pages: {problems[:3]}")
-        return labels
+        """content/staff.yml's sections for the pages (bot.content.store.ContentStore.staff_words)."""
+        return self.content.staff_words()
 
     def error_words(self, key: str, **values: object) -> str | None:
         """One message of content/staff.yml `errors:`, filled; None where staff.yml cannot word the pages."""

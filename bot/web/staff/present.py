@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
 
 from bot.content.models import Content, fill
 from bot.content.words import DAYS, MONTHS
@@ -40,6 +42,18 @@ def when(moment: datetime | None, words: Mapping[str, str]) -> str:
         year=local.year,
         time=f"{local:%H:%M}",
     )
+
+
+def on_day(day: date, words: Mapping[str, str], form: str) -> str:
+    """A day in `form` ("{day} {month} {year}", from content/staff.yml), with the short month of `labels:`."""
+    return fill(form, day=day.day, month=words[f"month_{SHORT_MONTHS[day.month - 1]}"], year=day.year)
+
+
+def fill_markup(words: str, **values: object) -> Markup:
+    """Words from content/ with their {placeholders} filled, for a sentence with a link or a command in it: the
+    words and plain values are escaped as everything in the templates is; a value the template made as markup
+    (a link, <code>) is kept as it is."""
+    return Markup.escape(words).format(**values)
 
 
 def ago(moment: datetime, now: datetime, words: Mapping[str, str]) -> str:

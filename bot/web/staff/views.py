@@ -59,13 +59,17 @@ MAX_SHOWN_NAME = 64  # of a typed username shown again on the sign-in page (the 
 NO_WORDS = "The staff pages cannot be shown right now: the wording in content/ does not load. Run the content check."
 
 
+def _no_words() -> web.Response:
+    log.error("staff pages: no valid content, so no page can be worded")
+    return web.Response(status=503, text=NO_WORDS, content_type="text/plain")
+
+
 async def page(request: web.Request, template: str, *, http_status: int = 200, **values: Any) -> web.Response:
     ctx = context(request)
     try:
         staff = ctx.page_words()
     except ContentUnavailable:
-        log.error("staff pages: no valid content, so no page can be worded")
-        return web.Response(status=503, text=NO_WORDS, content_type="text/plain")
+        return _no_words()
     session = await get_session(request)
     base = {
         "user": request.get(USER),
@@ -76,6 +80,7 @@ async def page(request: web.Request, template: str, *, http_status: int = 200, *
         "priority_words": staff["priorities"],
         "w": staff["pages"],
         "l": staff["labels"],
+        "words": staff,  # every section, for the pages' own (check_page, history_page ...)
         "team_name": ctx.team_name(),
     }
     return aiohttp_jinja2.render_template(template, request, {**base, **values}, app_key=JINJA, status=http_status)
@@ -387,14 +392,18 @@ async def overview_page(request: web.Request) -> web.Response:
     ctx = context(request)
     stats = await db(ctx.repo().overview, weeks=12)
     titles = ctx.topic_titles()
+    try:
+        words = ctx.page_words()  # the charts' words
+    except ContentUnavailable:
+        return _no_words()
     return await page(
         request,
         "overview.html",
         stats=stats,
         titles=titles,
-        weekly=charts.weekly_chart(stats),
-        share=charts.urgent_share_chart(stats),
-        topics=charts.topics_chart(stats.topics, titles),
+        weekly=charts.weekly_chart(stats, words),
+        share=charts.urgent_share_chart(stats, words),
+        topics=charts.topics_chart(stats.topics, titles, words),
     )
 
 

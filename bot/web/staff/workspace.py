@@ -21,13 +21,13 @@ from aiohttp_session import get_session
 
 from bot import conversation
 from bot.content import editing
-from bot.content.check import check_content, readability_scores, verification_problems
+from bot.content.check import MIN_READING_EASE, check_content, readability_scores, verification_problems
 from bot.content.loader import load_content
 from bot.content.models import Content, Finding
 from bot.content.store import ContentUnavailable
 from bot.handoff.form import REFERRAL_NEEDS
 from bot.storage.content_versions import ContentVersions, Version, sha256_text
-from bot.storage.insight import InsightStore, period, shown
+from bot.storage.insight import SMALL, InsightStore, period, shown
 from bot.web.staff.context import StaffContext, context, db, user
 from bot.web.staff.security import ADMIN_ONLY, EDITOR_ROLES, allow, allow_large, form_text, read_form, refuse, say
 
@@ -145,17 +145,28 @@ def check_report(root: Path, today: date) -> dict[str, Any]:
 async def check_page(request: web.Request) -> web.Response:
     ctx = context(request)
     report = await db(check_report, _root(ctx), _today(ctx))
-    return await _page(request, "content_check.html", level_words=context(request).page_section("findings"), **report)
+    return await _page(
+        request, "content_check.html", level_words=ctx.page_section("findings"), min_reading_ease=MIN_READING_EASE, **report
+    )
 
 
 # -- editing -----------------------------------------------------------------------------------------------
+
+
+def _said(ctx: StaffContext, error: editing.EditError) -> str:
+    """Why an edit cannot be made (content/staff.yml `edit_errors:`); without those words no page can be drawn
+    anyway (the staff pages then say that the wording does not load)."""
+    try:
+        return editing.edit_words(ctx.page_words(), error)
+    except ContentUnavailable:
+        return error.key
 
 
 def _read(ctx: StaffContext, relative: str) -> str:
     try:
         return editing.content_file(_root(ctx), relative).read_text(encoding="utf-8")
     except editing.EditError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from None
+        raise web.HTTPNotFound(text=_said(ctx, exc)) from None
 
 
 async def _save(
@@ -176,7 +187,7 @@ async def _save(
             try:
                 new_body, detail = change(body)
             except editing.EditError as exc:
-                problems.append(str(exc))
+                problems.append(_said(ctx, exc))
             else:
                 if new_body == body:
                     say(await get_session(request), ctx, "nothing_changed")
@@ -201,11 +212,12 @@ async def _save(
     )
 
 
-def _text_field(request: web.Request, form: Any, name: str, what: str, *, required: bool) -> str:
+def _text_field(request: web.Request, form: Any, name: str, box: str, *, required: bool) -> str:
+    """One box of an edit form, cleaned; `box` names it in the refusals (content/staff.yml `edit_boxes:`)."""
     max_chars = context(request).settings.editor_max_text_chars
-    text = editing.clean_text(form_text(form, name), max_chars=max_chars, what=what)
+    text = editing.clean_text(form_text(form, name), max_chars=max_chars, box=box)
     if required and not text:
-        raise editing.EditError(f"The {what} cannot be empty.")
+        raise editing.EditError("empty", box=box)
     return text
 
 
@@ -227,10 +239,10 @@ async def step_form(request: web.Request) -> web.Response:
         )
     form = await read_form(request)
     try:
-        text = _text_field(request, form, "text", "step's text", required=True)
-        more = _text_field(request, form, "more", '"Tell me more" text', required=False)
+        text = _text_field(request, form, "text", "step_text", required=True)
+        more = _text_field(request, form, "more", "step_more", required=False)
     except editing.EditError as exc:
-        text, more, error = form_text(form, "text"), form_text(form, "more"), str(exc)
+        text, more, error = form_text(form, "text"), form_text(form, "more"), _said(ctx, exc)
     else:
         error = None
     values = {"topic": topic, "step": step, "text": text, "more": more, "file": relative}
@@ -271,9 +283,9 @@ async def service_form(request: web.Request) -> web.Response:
     error = None
     for name in editing.SERVICE_FIELDS:
         try:
-            values[name] = _text_field(request, form, name, name.replace("_", " "), required=name in ("name", "about"))
+            values[name] = _text_field(request, form, name, name, required=name in ("name", "about"))
         except editing.EditError as exc:
-            values[name], error = form_text(form, name), error or str(exc)
+            values[name], error = form_text(form, name), error or _said(ctx, exc)
     shown_values = {"service": service, "fields": editing.SERVICE_FIELDS, "values": values, "file": SERVICES_FILE}
     if error:
         return await _page(
@@ -315,10 +327,10 @@ async def safety_message_save(request: web.Request) -> web.Response:
         "base_lexicon": sha256_text(lexicon),
     }
     try:
-        text = _text_field(request, form, "text", "safety reply", required=True)
+        text = _text_field(request, form, "text", "safety_reply", required=True)
     except editing.EditError as exc:
         return await _page(
-            request, "content_safety.html", http_status=422, problems=[str(exc)], refused=[], warnings=[],
+            request, "content_safety.html", http_status=422, problems=[_said(ctx, exc)], refused=[], warnings=[],
             base_messages=form_text(form, "base"), **values,
         )
     response = await _save(
@@ -369,7 +381,7 @@ async def history_page(request: web.Request) -> web.Response:
     try:
         editing.content_file(_root(ctx), relative)
     except editing.EditError as exc:
-        raise web.HTTPNotFound(text=str(exc)) from None
+        raise web.HTTPNotFound(text=_said(ctx, exc)) from None
     history = await db(_history, ctx, relative)
     current = history[0][0].sha256 if history else ""
     return await _page(request, "content_history.html", file=relative, history=history, current=current)
@@ -450,7 +462,7 @@ async def insight_page(request: web.Request) -> web.Response:
         )
     return await _page(
         request, "content_insight.html", rows=rows, days=days, first=first, last=last, counting=bool(key),
-        choices=(7, 30, 90, 365),
+        choices=(7, 30, 90, 365), small_count=SMALL,
     )
 
 

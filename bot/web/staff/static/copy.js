@@ -8,7 +8,8 @@
   button.hidden = false;
   button.addEventListener("click", function () {
     function done(ok) {
-      result.textContent = ok ? "Copied. Paste it into the case system." : "Could not copy: select the text and copy it by hand.";
+      // The words are content/staff.yml's (referral_page: copied, not_copied), given on the button.
+      result.textContent = button.getAttribute(ok ? "data-copied" : "data-not-copied");
     }
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(box.value).then(function () { done(true); }, function () { done(false); });
