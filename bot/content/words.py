@@ -163,7 +163,7 @@ STAFF_PAGE_WORDS: dict[str, LabelKeys] = {
         "topics_count": frozenset({"count"}),
         "last_days": frozenset({"days"}),
     },
-    # Each role on the accounts page (bot.storage.models.STAFF_ROLES), and each kind of finding on the check page.
+    # Each role on the accounts page (bot.storage.roles.STAFF_ROLES), and each kind of finding on the check page.
     "roles": _plain("staff", "editor", "admin"),
     "findings": _plain("error", "warning"),
     "flash": {

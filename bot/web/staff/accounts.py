@@ -19,7 +19,7 @@ from bot.accounts.staff import (
     reset_password,
 )
 from bot.content.store import ContentUnavailable
-from bot.storage.models import STAFF_ROLES
+from bot.storage.roles import STAFF_ROLES
 from bot.web.staff.context import StaffContext, context, db, user
 from bot.web.staff.security import ADMIN_ONLY, allow, form_text, read_form, refuse, say
 
