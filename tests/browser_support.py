@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.keys import Keys
@@ -60,6 +61,17 @@ def make_driver(width: int = 390, height: int = 844) -> webdriver.Chrome:
         return webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
     except Exception as exc:  # any start-up failure becomes the skip reason
         raise BrowserUnavailable(f"Chromium did not start: {type(exc).__name__}: {exc}") from exc
+
+
+def browser_window(width: int, height: int) -> Iterator[webdriver.Chrome]:
+    """For a fixture (`yield from browser_window(...)`): a window of that size, closed afterwards; the test
+    is skipped where Chromium cannot start."""
+    try:
+        driver = make_driver(width=width, height=height)
+    except BrowserUnavailable as exc:
+        pytest.skip(str(exc))
+    yield driver
+    driver.quit()
 
 
 def screenshot(driver: webdriver.Chrome, name: str) -> Path:

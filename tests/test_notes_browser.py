@@ -22,6 +22,7 @@ from selenium.webdriver.common.keys import Keys
 from bot.training import MODEL_PATH
 from tests.browser_support import (
     BrowserUnavailable,
+    browser_window,
     choose,
     element,
     js,
@@ -94,12 +95,7 @@ def phone(tmp_path: Path) -> Iterator[object]:
 
 @pytest.fixture
 def wide() -> Iterator[object]:
-    try:
-        driver = make_driver(width=1280, height=900)
-    except BrowserUnavailable as exc:
-        pytest.skip(str(exc))
-    yield driver
-    driver.quit()
+    yield from browser_window(1280, 900)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------

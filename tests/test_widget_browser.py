@@ -21,13 +21,12 @@ from bot.runner import Service, restart
 from bot.training import MODEL_PATH
 from tests.browser_support import (
     ROOT,
-    BrowserUnavailable,
     bot_count,
+    browser_window,
     choose,
     element,
     focused,
     js,
-    make_driver,
     messages,
     no_trace_left,
     open_widget,
@@ -107,12 +106,7 @@ def stack(other_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 @pytest.fixture
 def desktop() -> Iterator[object]:
     """A wide browser window (the chat sits beside the page)."""
-    try:
-        driver = make_driver(width=1280, height=900)
-    except BrowserUnavailable as exc:
-        pytest.skip(str(exc))
-    yield driver
-    driver.quit()
+    yield from browser_window(1280, 900)
 
 
 # ---- a conversation ------------------------------------------------------------------------------------
