@@ -158,3 +158,38 @@ def test_the_nearest_are_found_by_cosine_similarity_nearest_first() -> None:
     similarities, rows = rasa().blend.nearest(embeddings, np.array([[10.0, 1.0]]), 3)  # the query's length does not matter
     assert rows.tolist() == [[0, 2, 1]]
     assert similarities[0, 0] == pytest.approx(10 / np.sqrt(101)) and similarities[0, 0] > similarities[0, 1] > similarities[0, 2]
+
+
+def test_with_unit_length_parts_a_message_repeating_its_words_is_understood_as_the_short_one(storage: LocalModelStorage) -> None:
+    """Counts ten times over (a long message saying the same) change the regression's confidence on raw counts,
+    and nothing once each part is scaled to unit length."""
+    raw = trained(storage, training_data(), weight=0.0)
+    assert ranking_of(raw, [10, 0, 10], DENSE["court"]) != ranking_of(raw, [1, 0, 1], DENSE["court"])
+    unit = trained(storage, training_data(), weight=0.0, unit_length_parts=True, C=10.0)
+    long, short = ranking_of(unit, [10, 0, 10], DENSE["court"]), ranking_of(unit, [1, 0, 1], DENSE["court"])
+    assert [e["name"] for e in long] == [e["name"] for e in short]
+    assert [e["confidence"] for e in long] == pytest.approx([e["confidence"] for e in short])
+    assert long[0]["name"] == "court"
+
+
+def test_with_unit_length_parts_a_loaded_model_answers_as_the_trained_one(storage: LocalModelStorage) -> None:
+    settings = {"weight": 0.35, "unit_length_parts": True, "C": 10.0}
+    before = ranking_of(trained(storage, training_data(), **settings), SPARSE["shared"], DENSE["police"])
+    component = loaded(storage, **settings)
+    assert component.clf.C == 10.0
+    assert ranking_of(component, SPARSE["shared"], DENSE["police"]) == before
+
+
+def test_the_penalty_setting_reaches_the_regression(storage: LocalModelStorage) -> None:
+    """A weaker penalty (larger C) lets the regression be surer of a clear message."""
+    strong = ranking_of(trained(storage, training_data(), weight=0.0, C=0.01), SPARSE["police"], DENSE["police"])
+    weak = ranking_of(trained(storage, training_data(), weight=0.0, C=100.0), SPARSE["police"], DENSE["police"])
+    assert strong[0]["name"] == weak[0]["name"] == "police"
+    assert weak[0]["confidence"] > strong[0]["confidence"] + 0.2
+
+
+@pytest.mark.parametrize("bad", [{"C": 0}, {"C": "10"}, {"unit_length_parts": "yes"}, {"unit_length_parts": 1}])
+def test_a_bad_regression_setting_is_refused_with_its_name(bad: dict) -> None:
+    classifier = rasa().Classifier
+    with pytest.raises(rasa().InvalidConfigException, match=next(iter(bad))):
+        classifier.validate_config({**classifier.get_default_config(), **bad})
