@@ -163,7 +163,6 @@ def write_content(
 # --- the shipped content ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
 def edit_content(root: Path, file: str, change) -> None:  # noqa: ANN001 (a function of the file's data)
     """Change a YAML file of a content copy and make its modification time move on, as a save would."""
     path = root / file
@@ -174,6 +173,7 @@ def edit_content(root: Path, file: str, change) -> None:  # noqa: ANN001 (a func
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000))
 
 
+@lru_cache(maxsize=1)
 def _shipped_domain() -> bytes:
     from bot.domain import merged_domain
 
