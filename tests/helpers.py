@@ -32,6 +32,7 @@ from bot import conversation
 from bot.config import PROJECT_ROOT
 from bot.content.check import REQUIRED_MESSAGES, REQUIRED_REFERRAL_MESSAGES
 from bot.content.models import Content
+from bot.content.reading import parse_yaml
 from bot.content.store import ContentStore
 from bot.handoff.form import REFERRAL_NEEDS
 from bot.handoff.reference import ALPHABET
@@ -166,9 +167,10 @@ def write_content(
 def edit_content(root: Path, file: str, change) -> None:  # noqa: ANN001 (a function of the file's data)
     """Change a YAML file of a content copy and make its modification time move on, as a save would."""
     path = root / file
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = parse_yaml(path.read_text(encoding="utf-8"))
     change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    path.write_text(yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000))
 

@@ -63,14 +63,12 @@ def test_an_edit_that_drops_a_referral_question_is_refused_where_the_hand_off_ne
 
 def test_a_reload_parses_only_the_file_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The parsed YAML of unchanged files is kept (tests and services build many stores on the same files)."""
-    import yaml
-
     from bot.content import reading
 
     reading._parsed.cache_clear()  # files other tests parsed would not be parsed here at all
     parsed: list[str] = []
-    real = yaml.safe_load
-    monkeypatch.setattr(yaml, "safe_load", lambda text: parsed.append(text) or real(text))
+    real = reading.parse_yaml
+    monkeypatch.setattr(reading, "parse_yaml", lambda text: parsed.append(text) or real(text))
     root = write_content(tmp_path)
     ContentStore(root).get()
     first = len(parsed)
@@ -95,6 +93,18 @@ def test_the_data_read_from_a_file_is_the_callers_own_and_bad_yaml_is_found_ever
         assert read_yaml(path, collector) is None
         assert [f.message for f in collector.findings] == [collector.findings[0].message]
         assert "not valid YAML" in collector.findings[0].message
+
+
+def test_a_tag_that_would_build_an_object_is_refused_with_its_line_and_nothing_runs(tmp_path: Path) -> None:
+    from bot.content.reading import Collector, read_yaml
+
+    marker = tmp_path / "ran"
+    path = tmp_path / "a.yml"
+    path.write_text(f"title: Hello\nsteps: !!python/object/apply:os.system ['touch {marker}']\n")
+    collector = Collector("a.yml")
+    assert read_yaml(path, collector) is None
+    assert not marker.exists()
+    assert "not valid YAML" in collector.findings[0].message and "line 2" in str(collector.findings[0])
 
 
 def test_stores_on_one_folder_share_a_load_only_while_the_files_and_the_needs_are_the_same(tmp_path: Path) -> None:
