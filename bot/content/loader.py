@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.content.menu import MENU_FILE, load_menu
 from bot.content.models import (
+    SERVICE_DETAIL_FIELDS,
     Button,
     Content,
     Finding,
@@ -25,7 +26,6 @@ from bot.content.reading import Collector, has_hidden_characters, read_yaml
 from bot.content.style import STYLE_FILE, load_avoid
 from bot.content.words import WEB_FILE
 
-SERVICE_DETAIL_FIELDS = ("phone", "text", "email", "website", "hours", "about")
 ORGANISATION_FILE = "organisation.yml"  # optional: the organisation and its team (bot/content/organisation.py)
 STAFF_FILE = "staff.yml"  # the words staff read about a referral
 MAX_LABEL_CHARS = 200  # a label is a few words beside an answer or on a button

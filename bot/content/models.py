@@ -72,11 +72,15 @@ class Topic:
         return None
 
 
+# A service's contact details and description, as services.yml may give them (Service.details).
+SERVICE_DETAIL_FIELDS = ("phone", "text", "email", "website", "hours", "about")
+
+
 @dataclass(frozen=True)
 class Service:
     id: str
     name: str
-    details: dict[str, str]  # phone, text, email, website, hours, about
+    details: dict[str, str]  # SERVICE_DETAIL_FIELDS, those the file gives
     tags: tuple[str, ...]
     sources: tuple[str, ...]
     verified: date | None

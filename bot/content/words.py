@@ -9,7 +9,7 @@ Each key maps to the {placeholders} its words must use (most use none). What the
 
 from __future__ import annotations
 
-from bot.content.models import Content, LabelKeys, fill
+from bot.content.models import SERVICE_DETAIL_FIELDS, Content, LabelKeys, fill
 from bot.safety.intents import SAFETY_INTENTS
 
 NONE: frozenset[str] = frozenset()
@@ -20,8 +20,14 @@ MONTHS = (
     "december",
 )
 WEB_FILE = "web.yml"  # inside the content folder
-# The fields of a service the workspace edits (bot.content.editing.SERVICE_FIELDS; a test keeps them the same).
-SERVICE_FIELDS = ("name", "phone", "text", "email", "website", "hours", "about", "verified", "needs_confirming")
+# The fields of a service the workspace edits, in the order of its form (bot.content.editing uses them too).
+SERVICE_FIELDS = (
+    "name",
+    *(field for field in SERVICE_DETAIL_FIELDS if field != "about"),
+    "about",
+    "verified",
+    "needs_confirming",
+)
 
 
 def _plain(*keys: str) -> LabelKeys:
