@@ -37,10 +37,11 @@ pytest:
 
 # Everything but the slow kinds (the real stack, the browser, PostgreSQL, Redis, TensorFlow), on every core:
 # the loop to run while working. `make test` runs them all.
-# Compiled modules are kept in .cache/pycache even where the machine sets PYTHONDONTWRITEBYTECODE, so each run
-# and each worker does not compile the project and rewrite every test module again.
+# Compiled modules are read from the __pycache__ folders setup and pip wrote, and pytest keeps its rewritten test
+# modules there even where the machine sets PYTHONDONTWRITEBYTECODE, so each run and each worker does not
+# rewrite every test module again.
 test-fast: setup
-	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=.cache/pycache \
+	PYTHONDONTWRITEBYTECODE= \
 	  $(PY) -m pytest -q -n auto -m "not stack and not browser and not postgres and not redis and not model"
 
 rasa-test:

@@ -80,6 +80,9 @@ if [ ! -f .env ]; then
   sed "s|^RASA_TOKEN=.*|RASA_TOKEN=$token|" .env.example > .env
   chmod 600 .env
 fi
+# The project's modules compiled once into their __pycache__ folders (ignored by git; a no-op when none
+# changed), so that the first run after a clone does not compile them in every process and test worker.
+.venv/bin/python -m compileall -q -j 0 bot actions tests scripts >/dev/null
 # One process for the rest: the encoder's files verified, settings an older .env lacks added (secrets
 # freshly generated, the rest untouched), the tables created or migrated, and a model trained if needed.
 .venv/bin/python -m bot prepare

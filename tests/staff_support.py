@@ -79,7 +79,7 @@ async def make_staff(aiohttp_client, tmp_path: Path, monkeypatch) -> Staff:  # n
     """The web app with a fresh session key, two accounts (alice: staff, root: admin) and a clock at NOW."""
     monkeypatch.setenv("STAFF_SESSION_KEY", Fernet.generate_key().decode())
     url = migrated_sqlite(tmp_path / "staff.db")
-    app = create_app(load_settings())
+    app = create_app(load_settings(env_file=None))
     ctx = app[STAFF]
     clock = Clock(NOW)
     ctx.clock = clock

@@ -63,9 +63,10 @@ def test_an_edit_that_drops_a_referral_question_is_refused_where_the_hand_off_ne
 
 def test_a_reload_parses_only_the_file_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The parsed YAML of unchanged files is kept (tests and services build many stores on the same files)."""
-    from bot.content import reading
+    from bot.content import reading, store
 
-    reading._parsed.cache_clear()  # files other tests parsed would not be parsed here at all
+    reading._parsed.cache_clear()  # files other tests parsed would not be parsed here at all,
+    store._SAME_FILES.clear()  # nor loaded: copies of the same files share a load
     parsed: list[str] = []
     real = reading.parse_yaml
     monkeypatch.setattr(reading, "parse_yaml", lambda text: parsed.append(text) or real(text))
@@ -124,6 +125,29 @@ def test_stores_on_one_folder_share_a_load_only_while_the_files_and_the_needs_ar
     assert changed is not first and "no_contact" not in changed.staff["case_page"]
     with pytest.raises(ContentUnavailable):  # a store that needs it never takes that load
         ContentStore(root, REFERRAL_NEEDS).get()
+
+
+def test_a_copy_of_a_folder_shares_its_load_and_an_edit_in_one_copy_stays_in_that_copy(tmp_path: Path) -> None:
+    import shutil
+
+    from bot.handoff.form import REFERRAL_NEEDS
+
+    original = write_content(tmp_path / "first")
+    loaded = ContentStore(original, REFERRAL_NEEDS).get()
+    copy = tmp_path / "second" / original.name
+    shutil.copytree(original, copy)
+    shared = ContentStore(copy, REFERRAL_NEEDS).get()
+    assert shared.root == copy and shared.topics is loaded.topics  # the same files: loaded once
+    path = copy / "topics" / "grooming.yml"
+    path.write_text(path.read_text().replace("title: Grooming", "title: Grooming, Edited"))
+    edited = ContentStore(copy, REFERRAL_NEEDS).get()
+    assert edited.topics["grooming"].title == "Grooming, Edited"
+    assert ContentStore(original, REFERRAL_NEEDS).get().topics["grooming"].title == "Grooming"
+    third = tmp_path / "third" / original.name
+    shutil.copytree(original, third)
+    (third / "topics" / "grooming.yml").write_text("title: [unclosed")
+    with pytest.raises(ContentUnavailable):  # a broken copy is refused, whatever loaded elsewhere
+        ContentStore(third, REFERRAL_NEEDS).get()
 
 
 def test_the_fingerprint_sees_every_file_rglob_sees_and_each_change(tmp_path: Path) -> None:

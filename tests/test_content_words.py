@@ -176,7 +176,7 @@ async def test_a_broken_topic_before_start_up_still_lets_staff_sign_in_with_the_
 @pytest.fixture
 async def web(aiohttp_client, fake_rasa, copy: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
     monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://www.charity.example")
-    settings = load_settings().copy(update=dict(rasa_url=fake_rasa.url, content_dir=copy))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_url=fake_rasa.url, content_dir=copy))
     return await aiohttp_client(create_app(settings))
 
 
@@ -309,7 +309,7 @@ async def test_reworded_validation_messages_reach_the_parent_and_a_broken_edit_k
 async def test_a_reworded_email_refusal_reaches_the_parent(aiohttp_client, fake_rasa, copy: Path, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_FROM", "notes@charity.example")
-    settings = load_settings().copy(update=dict(rasa_url=fake_rasa.url, content_dir=copy))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_url=fake_rasa.url, content_dir=copy))
     client = await aiohttp_client(create_app(settings))
     edit(copy, "web.yml", lambda d: d["notes_errors"].update(email_not_valid="Check the address, like name@example.com."))
     body = {"sender": SENDER, "entries": [{"what": "A car"}], "to": "not an address"}

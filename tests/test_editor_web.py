@@ -84,7 +84,7 @@ async def ws(aiohttp_client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("CONTENT_DIR", str(content))
     monkeypatch.setenv("INSIGHT_KEY", "insight-test-key")
     url = migrated_sqlite(tmp_path / "staff.db")
-    app = create_app(load_settings())
+    app = create_app(load_settings(env_file=None))
     ctx = app[STAFF]
     ctx.clock = Clock(NOW)
     ctx.passwords = Passwords(CHEAP_HASHER)
@@ -121,7 +121,7 @@ ROLE_OF = {"alice": "staff", "eddie": "editor", "root": "admin"}
 
 
 def test_every_workspace_route_is_covered_by_these_tests() -> None:
-    app = create_app(load_settings())
+    app = create_app(load_settings(env_file=None))
     routes = {
         (route.method, route.resource.canonical)
         for route in app.router.routes()

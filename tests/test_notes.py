@@ -238,4 +238,4 @@ def test_the_email_reaches_one_real_smtp_server_with_the_text_and_the_pdf() -> N
 def test_email_is_off_without_a_server(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("SMTP_HOST", "SMTP_FROM"):
         monkeypatch.setenv(name, "")
-    assert not MailSettings.from_settings(load_settings()).enabled
+    assert not MailSettings.from_settings(load_settings(env_file=None)).enabled

@@ -96,7 +96,7 @@ async def client(aiohttp_client, rasa, inbox: Inbox, database, monkeypatch: pyte
         "NOTES_RATE_PER_ADDRESS": "1000/minute",
     }.items():
         monkeypatch.setenv(name, value)
-    settings = load_settings().copy(update=dict(rasa_url=str(rasa.make_url("")).rstrip("/"), rasa_token=SecretStr("the-token")))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_url=str(rasa.make_url("")).rstrip("/"), rasa_token=SecretStr("the-token")))
     return await aiohttp_client(create_app(settings))
 
 
@@ -143,7 +143,7 @@ async def test_the_email_goes_to_the_one_address_given_with_header_injection_ref
 
 async def test_an_smtp_server_that_is_down_is_a_plain_502(client, aiohttp_client, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMTP_PORT", "1")  # nothing listens there
-    down = await aiohttp_client(create_app(load_settings()))
+    down = await aiohttp_client(create_app(load_settings(env_file=None)))
     response = await down.post("/notes/email", json={**NOTES, "to": "parent@example.org"})
     assert response.status == 502 and "still here" in (await response.json())["error"]
 
@@ -182,7 +182,7 @@ async def test_a_body_too_big_is_refused_before_it_is_read_whole_even_without_a_
 
 async def test_one_conversation_downloading_too_fast_is_slowed(client, monkeypatch: pytest.MonkeyPatch, aiohttp_client) -> None:
     monkeypatch.setenv("NOTES_RATE_PER_CONVERSATION", "2/minute")
-    slow = await aiohttp_client(create_app(load_settings()))
+    slow = await aiohttp_client(create_app(load_settings(env_file=None)))
     statuses = [(await slow.post("/notes/page", json=NOTES)).status for _ in range(3)]
     assert statuses == [200, 200, 429]
     refused = await slow.post("/notes/page", json=NOTES)
@@ -191,7 +191,7 @@ async def test_one_conversation_downloading_too_fast_is_slowed(client, monkeypat
 
 async def test_the_widget_on_an_allowed_site_may_post_its_notes(aiohttp_client, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://charity.example")
-    allowed = await aiohttp_client(create_app(load_settings()))
+    allowed = await aiohttp_client(create_app(load_settings(env_file=None)))
     preflight = await allowed.options(
         "/notes/pdf",
         headers={"Origin": "https://charity.example", "Access-Control-Request-Method": "POST",

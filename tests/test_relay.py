@@ -179,7 +179,7 @@ async def test_when_every_replica_is_down_the_relay_says_so(two_replicas) -> Non
 
 async def test_the_chat_keeps_answering_when_a_replica_dies(aiohttp_client, two_replicas) -> None:
     first, second = two_replicas
-    settings = load_settings().copy(update=dict(rasa_urls=(first.url, second.url)))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_urls=(first.url, second.url)))
     client = await aiohttp_client(create_app(settings))
     conversations = senders(20)
     for sender in conversations:
@@ -198,7 +198,7 @@ async def test_the_chat_keeps_answering_when_a_replica_dies(aiohttp_client, two_
 
 
 async def test_the_chat_says_so_when_no_replica_answers(aiohttp_client, two_replicas) -> None:
-    settings = load_settings().copy(update=dict(rasa_urls=tuple(r.url for r in two_replicas)))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_urls=tuple(r.url for r in two_replicas)))
     client = await aiohttp_client(create_app(settings))
     for replica in two_replicas:
         await replica.server.close()

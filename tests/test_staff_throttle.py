@@ -136,7 +136,7 @@ def test_trusted_proxy_hops_is_a_setting_off_by_default(monkeypatch: pytest.Monk
     from bot.config import load_settings
 
     monkeypatch.setenv("TRUSTED_PROXY_HOPS", raw)
-    assert load_settings().trusted_proxy_hops == hops
+    assert load_settings(env_file=None).trusted_proxy_hops == hops
 
 
 @pytest.mark.parametrize("raw", ["-1", "two", "1.5"])
@@ -145,7 +145,7 @@ def test_a_bad_trusted_proxy_hops_stops_the_start_instead_of_guessing(monkeypatc
 
     monkeypatch.setenv("TRUSTED_PROXY_HOPS", raw)
     with pytest.raises(SettingsError, match="TRUSTED_PROXY_HOPS: must be a whole number, 0 or more"):
-        load_settings()
+        load_settings(env_file=None)
 
 
 def test_the_migration_adds_the_table_drops_the_lock_and_keeps_accounts(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login"), ("GET", "/staff/sta
 
 def test_every_staff_route_is_covered_by_these_tests() -> None:
     """A new route must be added to PAGES, APIS, FORMS or PUBLIC, and so to the refusal tests below."""
-    app = create_app(load_settings())
+    app = create_app(load_settings(env_file=None))
     routes = {
         (route.method, route.resource.canonical)
         for route in app.router.routes()
@@ -762,7 +762,7 @@ async def test_without_an_encryption_key_the_staff_pages_say_so_and_the_chat_sti
 ) -> None:
     monkeypatch.setenv("DATA_ENCRYPTION_KEYS", "")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
-    client = await aiohttp_client(create_app(load_settings()))
+    client = await aiohttp_client(create_app(load_settings(env_file=None)))
     response = await client.get("/staff/login")
     assert response.status == 503 and "DATA_ENCRYPTION_KEYS is not set" in await response.text()
     assert response.headers["Cache-Control"] == "no-store"

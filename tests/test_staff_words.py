@@ -294,7 +294,7 @@ async def test_why_the_referrals_cannot_be_opened_is_worded_from_staff_yml(
     monkeypatch.setenv("CONTENT_DIR", str(copy))
     monkeypatch.setenv("DATA_ENCRYPTION_KEYS", "")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
-    client = await aiohttp_client(create_app(load_settings()))
+    client = await aiohttp_client(create_app(load_settings(env_file=None)))
     response = await client.get("/staff/login")
     text = await response.text()
     assert response.status == 503 and "Referrals are locked away: " in text and "DATA_ENCRYPTION_KEYS is not set" in text

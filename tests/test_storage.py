@@ -448,9 +448,9 @@ def test_encryption_keys_come_from_the_environment(monkeypatch: pytest.MonkeyPat
 
 def test_retention_days(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REFERRAL_RETENTION_DAYS", "")
-    assert load_settings().referral_retention_days == 365
+    assert load_settings(env_file=None).referral_retention_days == 365
     monkeypatch.setenv("REFERRAL_RETENTION_DAYS", "30")
-    assert load_settings().referral_retention_days == 30
+    assert load_settings(env_file=None).referral_retention_days == 30
     monkeypatch.setenv("REFERRAL_RETENTION_DAYS", "a year")
     with pytest.raises(SettingsError, match="REFERRAL_RETENTION_DAYS"):
-        load_settings()
+        load_settings(env_file=None)

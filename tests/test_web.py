@@ -28,7 +28,7 @@ def html_and_an_image(body: dict) -> list[dict]:
 @pytest.fixture
 async def client(aiohttp_client, fake_rasa):
     fake_rasa.answer = html_and_an_image
-    settings = load_settings().copy(update=dict(rasa_url=fake_rasa.url, max_message_chars=50))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_url=fake_rasa.url, max_message_chars=50))
     return await aiohttp_client(create_app(settings))
 
 
@@ -75,7 +75,7 @@ async def test_oversized_request_body_is_refused_clearly(client) -> None:
 
 
 async def test_assistant_down_gives_a_kind_error_with_the_emergency_numbers(aiohttp_client, unused_tcp_port) -> None:
-    settings = load_settings().copy(update=dict(rasa_url=f"http://127.0.0.1:{unused_tcp_port}", rasa_timeout_seconds=2))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_url=f"http://127.0.0.1:{unused_tcp_port}", rasa_timeout_seconds=2))
     client = await aiohttp_client(create_app(settings))
     response = await client.post("/api/chat", json={"sender": SENDER, "message": "hello"})
     assert response.status == 503

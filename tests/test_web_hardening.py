@@ -14,7 +14,7 @@ OTHER = "1c7d0e4f-6a8b-4c2d-8e3f-4a5b6c7d8e9f"
 
 
 def app_with(fake_rasa: FakeRasa, **overrides: object) -> web.Application:
-    settings = load_settings().copy(update=dict(rasa_url=fake_rasa.url, **overrides))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_url=fake_rasa.url, **overrides))
     app = create_app(settings)
 
     async def broken(request: web.Request) -> web.Response:

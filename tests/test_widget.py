@@ -26,7 +26,7 @@ def content_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 async def client(aiohttp_client, fake_rasa, content_copy: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", f"{CHARITY}/, https://Partner.example:443")
-    settings = load_settings().copy(
+    settings = load_settings(env_file=None).copy(
         update=dict(rasa_url=fake_rasa.url, content_dir=content_copy, max_message_chars=700)
     )
     return await aiohttp_client(create_app(settings))
@@ -161,7 +161,7 @@ async def test_a_preflight_asking_for_more_than_json_is_refused(client) -> None:
 
 async def test_same_origin_pages_need_no_listing(aiohttp_client, fake_rasa, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WIDGET_ALLOWED_ORIGINS", raising=False)
-    settings = load_settings().copy(update=dict(rasa_url=fake_rasa.url))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_url=fake_rasa.url))
     client = await aiohttp_client(create_app(settings))
     own = f"http://{client.server.host}:{client.server.port}"
     response = await client.post("/api/chat", json={"sender": SENDER, "message": "hi"}, headers={"Origin": own})
@@ -173,7 +173,7 @@ async def test_same_origin_pages_need_no_listing(aiohttp_client, fake_rasa, monk
 
 async def test_status_says_whether_the_assistant_answers(client, aiohttp_client, unused_tcp_port) -> None:
     assert (await client.get("/api/status")).status == 200
-    settings = load_settings().copy(update=dict(rasa_url=f"http://127.0.0.1:{unused_tcp_port}"))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_url=f"http://127.0.0.1:{unused_tcp_port}"))
     down = await aiohttp_client(create_app(settings))
     response = await down.get("/api/status")
     assert response.status == 503 and (await response.json())["assistant"] == "unreachable"
@@ -198,13 +198,13 @@ def test_normalise_origin(raw: str, expected: str | None) -> None:
 def test_empty_setting_means_no_other_site(monkeypatch: pytest.MonkeyPatch) -> None:
     for empty in ("", " , "):
         monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", empty)
-        assert load_settings().widget_allowed_origins == frozenset()
+        assert load_settings(env_file=None).widget_allowed_origins == frozenset()
 
 
 def test_an_entry_that_is_not_an_origin_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", f"{CHARITY}, www.partner.example/page")
     with pytest.raises(SettingsError, match="WIDGET_ALLOWED_ORIGINS: entry 2 of 2 is not a web origin"):
-        load_settings()
+        load_settings(env_file=None)
 
 
 async def test_the_grouped_menu_reaches_the_widget_and_a_group_button_reaches_rasa_unchanged(
@@ -221,7 +221,7 @@ async def test_the_grouped_menu_reaches_the_widget_and_a_group_button_reaches_ra
         return [{"recipient_id": body["sender"], "text": shown.text, "buttons": shown.buttons}]
 
     fake_rasa.answer = the_menu
-    settings = load_settings().copy(update=dict(rasa_url=fake_rasa.url, content_dir=content_copy))
+    settings = load_settings(env_file=None).copy(update=dict(rasa_url=fake_rasa.url, content_dir=content_copy))
     client = await aiohttp_client(create_app(settings))
     own = {"Origin": f"http://{client.server.host}:{client.server.port}"}
 

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-import textstat
-
 from bot.content.models import STANDARD_BUTTONS, Button, Content, Finding, LabelKeys, Labels, ReferralNeeds, Service
 from bot.content.notes import NOTES_PATH, notes_findings, notes_text_blocks
 from bot.content.organisation import ORGANISATION_ID, TEAM_ID
@@ -81,7 +79,6 @@ _NUMBER_RUN = re.compile(r"(?<![\w-])(\d(?:[\d ]*\d)?)(?![\w-])")
 _SHORT_EMERGENCY_NUMBERS = {"999", "101", "111", "112"}
 _WEB_ADDRESS = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
 
-textstat.set_lang("en")
 
 
 @dataclass(frozen=True)
@@ -269,7 +266,17 @@ def readability(text: str) -> float | None:
     every step and textstat's syllable counting was most of its time."""
     if len(text.split()) < MIN_WORDS_FOR_READABILITY:
         return None
-    return round(float(textstat.flesch_reading_ease(text)), 1)
+    return round(float(_textstat().flesch_reading_ease(text)), 1)
+
+
+@lru_cache(maxsize=1)
+def _textstat():  # type: ignore[no-untyped-def]
+    """textstat, set to English, imported on first use: with its dictionaries it took about half a second,
+    in every process that loads content (the web service and Rasa's actions never score readability)."""
+    import textstat
+
+    textstat.set_lang("en")
+    return textstat
 
 
 def readability_scores(content: Content) -> list[ReadabilityScore]:

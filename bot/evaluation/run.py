@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sklearn.metrics import precision_recall_fscore_support
 
 from bot.config import PROJECT_ROOT
 from bot.evaluation.data import (
@@ -95,6 +94,8 @@ class PipelineResult:
 
 
 def scores(expected: list[str], predicted: list[str]) -> Scores:
+    from sklearn.metrics import precision_recall_fscore_support  # here: importing it took most of a second
+
     labels = sorted(set(expected))
     precision, recall, f1, support = precision_recall_fscore_support(
         expected, predicted, labels=labels, zero_division=0

@@ -12,10 +12,6 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-from fpdf import FPDF, TextStyle
-from fpdf.enums import XPos, YPos
-
 from bot.config import Settings, get_settings
 from bot.content.models import fill
 from bot.notes.document import Document
@@ -51,8 +47,14 @@ def fonts(settings: Settings | None = None) -> tuple[Path, Path]:
     return regular, bold
 
 
+# fpdf2 and fontTools are imported when the first PDF is made, not with the web service (they took about
+# half a second to import, in every process and test worker that loads the web app).
+
+
 @lru_cache(maxsize=4)
 def _drawable(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
     with TTFont(str(path), lazy=True) as font:
         return frozenset(font.getBestCmap())
 
@@ -63,25 +65,34 @@ def drawable(text: str, regular: Path, bold: Path) -> str:
     return "".join(ch if ord(ch) in known or ch in "\n\t" else "?" for ch in text)
 
 
-class _Pdf(FPDF):
-    page_of: str  # the document's words for the footer, "Page {number} of {pages}" (set before the first page)
+@lru_cache(maxsize=1)
+def _pdf_class() -> type:
+    from fpdf import FPDF
 
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, "", 8)
-        self.set_text_color(*MUTED)
-        # fpdf2 puts the page count where "{nb}" is, once the last page is known
-        self.cell(0, 6, fill(self.page_of, number=self.page_no(), pages="{nb}"), align="C")
+    class _Pdf(FPDF):
+        page_of: str  # the document's words for the footer, "Page {number} of {pages}" (set before the first page)
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font(FAMILY, "", 8)
+            self.set_text_color(*MUTED)
+            # fpdf2 puts the page count where "{nb}" is, once the last page is known
+            self.cell(0, 6, fill(self.page_of, number=self.page_no(), pages="{nb}"), align="C")
+
+    return _Pdf
 
 
 def render_pdf(document: Document) -> bytes:
     """The PDF's bytes. Raises PdfUnavailable where the font is missing."""
+    from fpdf import TextStyle
+    from fpdf.enums import XPos, YPos
+
     regular, bold = fonts()
 
     def text(value: str) -> str:
         return drawable(value, regular, bold)
 
-    pdf = _Pdf(format="A4")
+    pdf = _pdf_class()(format="A4")
     pdf.page_of = document.page_of
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(True, margin=18)

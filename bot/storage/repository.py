@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, delete, event, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Select
 
 from bot.storage.config import database_url
@@ -48,8 +49,15 @@ class ReferenceCollision(StorageError):
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for `url` (default DATABASE_URL). SQLite gets foreign keys switched on, for ON DELETE CASCADE."""
-    engine = create_engine(url or database_url(), future=True, pool_pre_ping=True)
+    """An engine for `url` (default DATABASE_URL). SQLite gets foreign keys switched on, for ON DELETE CASCADE.
+
+    A SQLite file keeps a pool of open connections, as SQLAlchemy 2.0 does by default (1.4 opened a new
+    connection, pinged and set up, for every call: most of a staff page's database time).
+    """
+    target = make_url(url or database_url())
+    pooled_file = target.get_backend_name() == "sqlite" and target.database not in (None, "", ":memory:")
+    options: dict[str, Any] = {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}} if pooled_file else {}
+    engine = create_engine(target, future=True, pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
