@@ -57,7 +57,7 @@ def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
 # fingerprint is the one it was made from.
 _SHARED_LOADS: OrderedDict[tuple[str, int], tuple[ReferralNeeds | None, tuple[tuple[str, int, int], ...], Content]] = OrderedDict()
 # The last few loads by what the files say (a folder's name, each file's name and bytes): a copy of a folder
-# loaded before (each test's copy of the shipped content, a deploy's fresh checkout) loads at once.
+# loaded before (each test's copy of the shipped content) loads at once, with its own root.
 _SAME_FILES: OrderedDict[tuple[str, int, bytes], tuple[ReferralNeeds | None, Content]] = OrderedDict()
 _SHARED_LIMIT = 8
 _SHARED_LOCK = threading.Lock()
@@ -137,7 +137,7 @@ class ContentStore:
             content = dataclasses.replace(same[1], root=self.root)
         else:
             content = self._load_and_check()
-            if same_key is not None and _files_digest(self.root, _fingerprint(self.root)) == digest:  # not edited meanwhile
+            if same_key is not None and _fingerprint(self.root) == fingerprint:  # not edited while it loaded
                 _remember(_SAME_FILES, same_key, (self.needs, content))
         _remember(_SHARED_LOADS, key, (self.needs, fingerprint, content))
         return content
