@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.sparse import random as sparse_random
+from scipy.sparse import vstack
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu.row_space import fit_in_row_space
@@ -38,8 +39,6 @@ def test_the_fit_in_the_row_space_predicts_as_the_direct_fit(classes: int, C: fl
 def test_rows_that_repeat_each_other_are_fitted_all_the_same() -> None:
     """Repeated training rows leave the rows' span smaller than their number: those directions are dropped."""
     X, y, new = problem(samples=60, features=500, classes=3)
-    from scipy.sparse import vstack
-
     X, y = vstack([X, X]).tocsr(), np.concatenate([y, y])
     direct = regression().fit(X, y)
     np.testing.assert_allclose(fit_in_row_space(regression(), X, y).predict_proba(new), direct.predict_proba(new), atol=1e-4)

@@ -80,7 +80,6 @@ _SHORT_EMERGENCY_NUMBERS = {"999", "101", "111", "112"}
 _WEB_ADDRESS = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
 
 
-
 @dataclass(frozen=True)
 class TextBlock:
     """One piece of text a parent will read as a bubble, with where it lives."""
